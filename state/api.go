@@ -1,0 +1,125 @@
+package state
+
+import "time"
+
+// ValueState holds one value per key (and namespace).
+type ValueState[T any] interface {
+	// Value returns the value and whether one is set (and not expired).
+	Value() (T, bool, error)
+	Update(v T) error
+	Clear()
+}
+
+// ListState holds a list per key.
+type ListState[T any] interface {
+	// Get returns the elements; a nil slice when empty. The slice is a copy.
+	Get() ([]T, error)
+	Add(v T) error
+	AddAll(vs []T) error
+	// Update replaces the list (an empty list clears it).
+	Update(vs []T) error
+	Clear()
+}
+
+// MapState holds a map per key.
+type MapState[K comparable, V any] interface {
+	Get(k K) (V, bool, error)
+	Put(k K, v V) error
+	PutAll(m map[K]V) error
+	Remove(k K) error
+	Contains(k K) (bool, error)
+	// Range calls fn for each entry until it returns false. fn must not
+	// modify the state.
+	Range(fn func(k K, v V) bool) error
+	Len() (int, error)
+	IsEmpty() (bool, error)
+	Clear()
+}
+
+// ReducingState folds added values with a reduce function.
+type ReducingState[T any] interface {
+	Get() (T, bool, error)
+	Add(v T) error
+	Clear()
+}
+
+// AggregatingState folds added values with an AggregateFunction.
+type AggregatingState[IN, OUT any] interface {
+	Get() (OUT, bool, error)
+	Add(v IN) error
+	Clear()
+}
+
+// AggregateFunction is Flink's incremental aggregation: an accumulator
+// created once per key/window, inputs added, partial accumulators merged
+// (session windows), and a result read out.
+type AggregateFunction[IN, ACC, OUT any] interface {
+	CreateAccumulator() ACC
+	Add(v IN, acc ACC) ACC
+	GetResult(acc ACC) OUT
+	Merge(a, b ACC) ACC
+}
+
+// ValueDescriptor names a ValueState.
+type ValueDescriptor[T any] struct {
+	Name string
+	TTL  *TTLConfig
+}
+
+// ListDescriptor names a ListState.
+type ListDescriptor[T any] struct {
+	Name string
+	TTL  *TTLConfig
+}
+
+// MapDescriptor names a MapState.
+type MapDescriptor[K comparable, V any] struct {
+	Name string
+	TTL  *TTLConfig
+}
+
+// ReducingDescriptor names a ReducingState and its reduce function.
+type ReducingDescriptor[T any] struct {
+	Name   string
+	Reduce func(a, b T) (T, error)
+	TTL    *TTLConfig
+}
+
+// AggregatingDescriptor names an AggregatingState and its function.
+type AggregatingDescriptor[IN, ACC, OUT any] struct {
+	Name      string
+	Aggregate AggregateFunction[IN, ACC, OUT]
+	TTL       *TTLConfig
+}
+
+// TTLUpdateType says which accesses refresh an entry's time to live.
+type TTLUpdateType int
+
+const (
+	// OnCreateAndWrite refreshes on writes only (Flink's default).
+	OnCreateAndWrite TTLUpdateType = iota
+	// OnReadAndWrite refreshes on reads as well.
+	OnReadAndWrite
+)
+
+// TTLVisibility says whether an expired, not yet purged value may be read.
+type TTLVisibility int
+
+const (
+	// NeverReturnExpired hides expired values (Flink's default).
+	NeverReturnExpired TTLVisibility = iota
+	// ReturnExpiredIfNotCleanedUp returns expired values until purged.
+	ReturnExpiredIfNotCleanedUp
+)
+
+// TTLConfig expires state entries a time after their last update (processing
+// time). For List and Map state, each element expires on its own.
+type TTLConfig struct {
+	TTL        time.Duration
+	UpdateType TTLUpdateType
+	Visibility TTLVisibility
+	// CleanupIncrementally checks this many entries per state access (and
+	// per record processed) and purges expired ones; 0 disables it. Expired
+	// entries are always purged when read.
+	CleanupIncrementally int
+}
