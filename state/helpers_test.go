@@ -89,9 +89,9 @@ func (a avg) CreateAccumulator() avgAcc {
 	}
 	return avgAcc{}
 }
-func (avg) Add(v int, acc avgAcc) avgAcc   { return avgAcc{acc.sum + v, acc.n + 1} }
-func (avg) GetResult(acc avgAcc) float64   { return float64(acc.sum) / float64(acc.n) }
-func (avg) Merge(a, b avgAcc) avgAcc       { return avgAcc{a.sum + b.sum, a.n + b.n} }
+func (avg) Add(v int, acc avgAcc) avgAcc { return avgAcc{acc.sum + v, acc.n + 1} }
+func (avg) GetResult(acc avgAcc) float64 { return float64(acc.sum) / float64(acc.n) }
+func (avg) Merge(a, b avgAcc) avgAcc     { return avgAcc{a.sum + b.sum, a.n + b.n} }
 
 func sortedInts(m map[string]int) []string {
 	var out []string

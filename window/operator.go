@@ -623,7 +623,9 @@ func (c *triggerContext[K, IN, OUT, W]) CurrentProcessingTime() int64 {
 	return c.op.timers.CurrentProcessingTime()
 }
 
-func (c *triggerContext[K, IN, OUT, W]) CurrentWatermark() int64 { return c.op.timers.CurrentWatermark() }
+func (c *triggerContext[K, IN, OUT, W]) CurrentWatermark() int64 {
+	return c.op.timers.CurrentWatermark()
+}
 
 func (c *triggerContext[K, IN, OUT, W]) RegisterEventTimeTimer(ts int64) {
 	c.op.timers.RegisterEventTimeTimer(c.ns, ts)
@@ -684,7 +686,9 @@ func (c *processContext[K, IN, OUT, W]) CurrentProcessingTime() int64 {
 	return c.op.timers.CurrentProcessingTime()
 }
 
-func (c *processContext[K, IN, OUT, W]) CurrentWatermark() int64 { return c.op.timers.CurrentWatermark() }
+func (c *processContext[K, IN, OUT, W]) CurrentWatermark() int64 {
+	return c.op.timers.CurrentWatermark()
+}
 
 // windowKey is the key of per-window state: the record key and the window.
 // It hashes like the record key so it falls in the same key group.

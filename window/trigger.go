@@ -253,7 +253,9 @@ type purgingTrigger[T any, W Window] struct{ nested Trigger[T, W] }
 
 // PurgingTrigger turns every Fire of t into FireAndPurge, so the window's
 // contents are dropped each time it is evaluated.
-func PurgingTrigger[T any, W Window](t Trigger[T, W]) Trigger[T, W] { return purgingTrigger[T, W]{nested: t} }
+func PurgingTrigger[T any, W Window](t Trigger[T, W]) Trigger[T, W] {
+	return purgingTrigger[T, W]{nested: t}
+}
 
 func purging(r TriggerResult, err error) (TriggerResult, error) {
 	if r.IsFire() {

@@ -3,7 +3,6 @@ package filesource
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 
 	"github.com/weirstream/weir/source"
 )
@@ -14,6 +13,9 @@ const (
 	// small enough to keep memory flat.
 	fetchLines = 1024
 	fetchBytes = 1 << 20
+	// queueCapacity is how many fetched batches wait for the subtask, as
+	// Flink's default: enough to overlap reading and emitting.
+	queueCapacity = 2
 )
 
 // lineRecord is a decoded line and the offset of the line after it, which
@@ -33,12 +35,13 @@ func (s *LineSource[T]) CreateReader(ctx source.ReaderContext) (source.SourceRea
 	decode, maxLine := s.decode, s.maxLine
 	mgr := source.NewSingleThreadFetcherManager(func() source.SplitReader[lineRecord[T], FileSplit] {
 		return &splitReader[T]{decode: decode, maxLine: maxLine}
-	})
-	return source.NewSourceReaderBase(mgr, emitter[T]{},
+	}, queueCapacity)
+	r := source.NewSourceReaderBase(mgr, source.RecordEmitter[lineRecord[T], T, *FileSplit](emitter[T]{}),
 		func(sp FileSplit) *FileSplit { return &sp },
 		func(_ string, st *FileSplit) FileSplit { return *st },
-		func(map[string]*FileSplit) error { return nil },
-		ctx, source.RequestSplitsWhenIdle()), nil
+		nil, ctx)
+	r.RequestSplitsWhenIdle = true
+	return r, nil
 }
 
 // emitter emits a line and advances its split's Position past it, so a
@@ -51,15 +54,14 @@ func (emitter[T]) Emit(r lineRecord[T], out source.SourceOutput[T], st *FileSpli
 	return nil
 }
 
-// splitReader reads the lines of its splits in the fetcher goroutine.
+// splitReader reads the lines of its splits in the fetcher goroutine, one
+// split after the other.
 type splitReader[T any] struct {
 	decode  func(string) (T, error)
 	maxLine int
 
 	pending []FileSplit
 	cur     *cursor
-	// woken asks a running Fetch to hand over what it has.
-	woken atomic.Bool
 }
 
 // HandleSplitsChanges implements source.SplitReader.
@@ -68,13 +70,12 @@ func (r *splitReader[T]) HandleSplitsChanges(added []FileSplit) {
 }
 
 // Fetch implements source.SplitReader: it reads up to fetchLines lines or
-// fetchBytes bytes of the current split and reports the split finished
-// with its last lines.
+// fetchBytes bytes of the current split, less when ctx is done, and
+// reports the split finished with its last lines.
 func (r *splitReader[T]) Fetch(ctx context.Context) (source.RecordsWithSplitIDs[lineRecord[T]], error) {
-	r.woken.Store(false)
 	if r.cur == nil {
 		if len(r.pending) == 0 {
-			return &records[lineRecord[T]]{}, nil
+			return nil, nil
 		}
 		sp := r.pending[0]
 		r.pending = r.pending[1:]
@@ -84,10 +85,12 @@ func (r *splitReader[T]) Fetch(ctx context.Context) (source.RecordsWithSplitIDs[
 		}
 		r.cur = c
 	}
-	batch := &records[lineRecord[T]]{splitID: r.cur.split.ID}
-	bytes := 0
-	for len(batch.recs) < fetchLines && bytes < fetchBytes {
-		if len(batch.recs)%64 == 0 && (r.woken.Load() || ctx.Err() != nil) {
+	batch := &source.RecordsBySplits[lineRecord[T]]{}
+	id := r.cur.split.ID
+	lines, bytes := 0, int64(0)
+	for lines < fetchLines && bytes < fetchBytes {
+		// Lines already read are kept: a woken fetch hands them over.
+		if lines%64 == 63 && ctx.Err() != nil {
 			break
 		}
 		line, start, end, ok, err := r.cur.next()
@@ -95,11 +98,11 @@ func (r *splitReader[T]) Fetch(ctx context.Context) (source.RecordsWithSplitIDs[
 			return nil, err
 		}
 		if !ok {
-			batch.finished = []string{r.cur.split.ID}
+			batch.AddFinishedSplit(id)
 			err := r.cur.close()
 			r.cur = nil
 			if err != nil {
-				return nil, fmt.Errorf("filesource: close %q: %w", batch.splitID, err)
+				return nil, fmt.Errorf("filesource: close %q: %w", id, err)
 			}
 			break
 		}
@@ -107,8 +110,9 @@ func (r *splitReader[T]) Fetch(ctx context.Context) (source.RecordsWithSplitIDs[
 		if err != nil {
 			return nil, r.decodeError(start, err)
 		}
-		batch.recs = append(batch.recs, lineRecord[T]{value: v, next: end})
-		bytes += int(end - start)
+		batch.Add(id, lineRecord[T]{value: v, next: end})
+		lines++
+		bytes += end - start
 	}
 	return batch, nil
 }
@@ -124,9 +128,9 @@ func (r *splitReader[T]) decodeError(offset int64, err error) error {
 	return fmt.Errorf("filesource: %s:%d: decode: %w", path, n, err)
 }
 
-// WakeUp implements source.SplitReader: a fetch is bounded anyway, this
-// only makes it return early.
-func (r *splitReader[T]) WakeUp() { r.woken.Store(true) }
+// WakeUp implements source.SplitReader. File reads do not block for long
+// and Fetch watches its context, so there is nothing to interrupt.
+func (r *splitReader[T]) WakeUp() {}
 
 // Close implements source.SplitReader.
 func (r *splitReader[T]) Close() error {
@@ -137,34 +141,3 @@ func (r *splitReader[T]) Close() error {
 	r.cur = nil
 	return err
 }
-
-// records is one fetch's lines, all of one split.
-type records[E any] struct {
-	splitID  string
-	recs     []E
-	i        int
-	started  bool
-	finished []string
-}
-
-func (b *records[E]) NextSplit() (string, bool) {
-	if b.started || len(b.recs) == 0 {
-		return "", false
-	}
-	b.started = true
-	return b.splitID, true
-}
-
-func (b *records[E]) NextRecord() (E, bool) {
-	if b.i >= len(b.recs) {
-		var zero E
-		return zero, false
-	}
-	e := b.recs[b.i]
-	var zero E
-	b.recs[b.i] = zero
-	b.i++
-	return e, true
-}
-
-func (b *records[E]) FinishedSplits() []string { return b.finished }

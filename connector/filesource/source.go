@@ -27,7 +27,7 @@ type LineSource[T any] struct {
 // Source is the source of text lines that TextLines returns.
 type Source = LineSource[string]
 
-//TMPASSERT var _ source.Source[string, FileSplit, EnumeratorState] = (*Source)(nil)
+var _ source.Source[string, FileSplit, EnumeratorState] = (*Source)(nil)
 
 // TextLines returns a bounded source of the lines of the files at paths
 // (files or directories), one string per line without its line ending.
