@@ -6,7 +6,9 @@ import "time"
 type ValueState[T any] interface {
 	// Value returns the value and whether one is set (and not expired).
 	Value() (T, bool, error)
+	// Update stores v for the current key and namespace (a write for TTL).
 	Update(v T) error
+	// Clear removes the value.
 	Clear()
 }
 
@@ -14,18 +16,24 @@ type ValueState[T any] interface {
 type ListState[T any] interface {
 	// Get returns the elements; a nil slice when empty. The slice is a copy.
 	Get() ([]T, error)
+	// Add appends v; with TTL, v expires on its own.
 	Add(v T) error
+	// AddAll appends vs; an empty vs changes nothing.
 	AddAll(vs []T) error
 	// Update replaces the list (an empty list clears it).
 	Update(vs []T) error
+	// Clear removes the list.
 	Clear()
 }
 
 // MapState holds a map per key.
 type MapState[K comparable, V any] interface {
+	// Get returns the value under k and whether it is present.
 	Get(k K) (V, bool, error)
+	// Put stores v under k; with TTL each entry expires on its own.
 	Put(k K, v V) error
 	PutAll(m map[K]V) error
+	// Remove deletes k; removing the last entry removes the map.
 	Remove(k K) error
 	Contains(k K) (bool, error)
 	// Range calls fn for each entry until it returns false. fn must not
@@ -33,19 +41,25 @@ type MapState[K comparable, V any] interface {
 	Range(fn func(k K, v V) bool) error
 	Len() (int, error)
 	IsEmpty() (bool, error)
+	// Clear removes every entry.
 	Clear()
 }
 
 // ReducingState folds added values with a reduce function.
 type ReducingState[T any] interface {
+	// Get returns the reduced value and whether there is one.
 	Get() (T, bool, error)
+	// Add stores v if there is no value yet, else replaces the value with
+	// reduce(value, v); an error from reduce is returned and changes nothing.
 	Add(v T) error
 	Clear()
 }
 
 // AggregatingState folds added values with an AggregateFunction.
 type AggregatingState[IN, OUT any] interface {
+	// Get returns GetResult of the accumulator and whether there is one.
 	Get() (OUT, bool, error)
+	// Add folds v into the accumulator, creating it on the first Add.
 	Add(v IN) error
 	Clear()
 }

@@ -2,7 +2,6 @@ package state
 
 import (
 	"fmt"
-	"sort"
 	"testing"
 
 	"github.com/weirstream/weir/keygroup"
@@ -57,7 +56,7 @@ func stored[E any](tb *table[E], start int, ns any) map[int][]any {
 	return out
 }
 
-// tableOf reaches the table behind a state handle.
+// tableCount is the number of entries behind a state handle.
 func tableCount(t *testing.T, s any) int {
 	t.Helper()
 	switch s := s.(type) {
@@ -92,12 +91,3 @@ func (a avg) CreateAccumulator() avgAcc {
 func (avg) Add(v int, acc avgAcc) avgAcc { return avgAcc{acc.sum + v, acc.n + 1} }
 func (avg) GetResult(acc avgAcc) float64 { return float64(acc.sum) / float64(acc.n) }
 func (avg) Merge(a, b avgAcc) avgAcc     { return avgAcc{a.sum + b.sum, a.n + b.n} }
-
-func sortedInts(m map[string]int) []string {
-	var out []string
-	for k, v := range m {
-		out = append(out, fmt.Sprintf("%s=%d", k, v))
-	}
-	sort.Strings(out)
-	return out
-}

@@ -75,6 +75,10 @@ type HeapBackend struct {
 	curKey any
 	curKG  int
 	curIdx int // curKG - kgr.Start, or -1 when no key is set
+	// keyType is the last key type found comparable; checking a new type
+	// once turns an unhashable key into a clear panic instead of a runtime
+	// error deep in a map.
+	keyType reflect.Type
 
 	states map[string]*registration
 	// sweepers run incremental TTL cleanup for each state that asks for it
@@ -117,6 +121,12 @@ func NewHeapBackend(opts HeapOptions) *HeapBackend {
 func (b *HeapBackend) SetCurrentKey(key any) {
 	if key == nil {
 		panic("state: SetCurrentKey(nil): keyed state needs a non-nil key; check the key selector")
+	}
+	if t := reflect.TypeOf(key); t != b.keyType {
+		if !t.Comparable() {
+			panic(fmt.Sprintf("state: key type %v is not comparable; keys must be comparable (use a string instead of a []byte)", t))
+		}
+		b.keyType = t
 	}
 	kg := keygroup.Of(key, b.maxPar)
 	idx := kg - b.kgr.Start

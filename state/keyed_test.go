@@ -833,3 +833,13 @@ func TestIntegerAndCustomKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestSetCurrentKeyRejectsUncomparableKeys(t *testing.T) {
+	b := fullBackend(t, nil)
+	defer func() {
+		if msg, _ := recover().(string); !strings.Contains(msg, "[]uint8 is not comparable") {
+			t.Fatalf("panic = %q", msg)
+		}
+	}()
+	b.SetCurrentKey([]byte("k"))
+}

@@ -10,6 +10,12 @@ import "time"
 //
 // Each value, list element and map entry carries an expiry timestamp
 // (lastUpdate + TTL, in ms). An entry is expired when its expiry is <= now.
+// As in Flink, a read that meets expired data purges it; with
+// ReturnExpiredIfNotCleanedUp that read still returns it, later ones do not.
+// Writes (Add of Reducing and Aggregating state, merges) never build on
+// expired data, whatever the visibility. Expired data is also purged by
+// ForEachKey and by incremental cleanup, which walks each state's entries
+// round-robin over the key groups with a persistent cursor.
 
 // ttlPolicy is a TTLConfig resolved for the hot path. It is comparable so two
 // registrations of the same state can be checked for the same TTL.

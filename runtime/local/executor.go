@@ -31,6 +31,7 @@ func Execute(ctx context.Context, name string, jg *graph.JobGraph, cfg *config.C
 	if log == nil {
 		log = slog.Default()
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
@@ -174,6 +175,10 @@ func Execute(ctx context.Context, name string, jg *graph.JobGraph, cfg *config.C
 	runErr.Unlock()
 	if err == nil && ctx.Err() != nil {
 		err = context.Cause(ctx)
+	}
+	if err != nil && errors.Is(err, context.Canceled) && parent.Err() != nil {
+		log.Info("job cancelled", "job", name, "after", time.Since(start))
+		return fmt.Errorf("job %q cancelled: %w", name, err)
 	}
 	if err != nil {
 		log.Error("job failed", "job", name, "error", err, "after", time.Since(start))

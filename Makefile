@@ -1,0 +1,43 @@
+# weir — common tasks. `make help` lists them.
+
+GO            ?= go
+GOLANGCI_LINT ?= github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
+FUZZTIME      ?= 10s
+BENCHTIME     ?= 1s
+
+.PHONY: help test test-short lint fmt vet bench fuzz generate demo
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+test: ## the whole test suite under the race detector (what CI runs)
+	$(GO) mod download
+	$(GO) test -race -timeout 20m ./...
+
+test-short: ## quick tests without the race detector
+	$(GO) test -short ./...
+
+lint: fmt vet ## gofmt, go vet and golangci-lint (installed on first use)
+	$(GO) run $(GOLANGCI_LINT) run ./...
+
+fmt: ## fail if any file needs gofmt
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet: ## go vet
+	$(GO) vet ./...
+
+bench: ## record-path, state and connector benchmarks (see docs/benchmarks.md)
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./stream/... ./state/... ./window/... ./keygroup/... ./connector/filesink/...
+
+fuzz: ## run every fuzz test for FUZZTIME each
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+generate: ## regenerate generated code (none is checked in yet)
+	$(GO) generate ./...
+
+demo: ## run the demo job on embedded defaults
+	$(GO) run ./examples/demo
