@@ -17,9 +17,10 @@ var (
 	testMemory = MemorySize("test.memory.size", 64<<20, "test memory size")
 	testInt64  = Int64("test.int64", 7, "test int64")
 	testList   = String("test.list", "", "test list")
+	testMode   = Enum("test.mode", "STREAMING", []string{"STREAMING", "BATCH", "AUTOMATIC"}, "test enum")
 )
 
-const noMatch = "; run `weir config` / see docs/configuration.md for the list of keys"
+const noMatch = "; see docs/configuration.md for the list of keys"
 
 func TestSetErrors(t *testing.T) {
 	tests := []struct {
@@ -44,7 +45,7 @@ func TestSetErrors(t *testing.T) {
 		{"pipeline.max-parallelism", "32769", `config: invalid value "32769" for key "pipeline.max-parallelism": must be -1 (derive) or between 1 and 32768`, ErrBadValue},
 		{"execution.batch-size", "0", `config: invalid value "0" for key "execution.batch-size": must be >= 1`, ErrBadValue},
 		{"taskmanager.network.memory.buffers-per-channel", "-1", `config: invalid value "-1" for key "taskmanager.network.memory.buffers-per-channel": must be >= 1`, ErrBadValue},
-		{"execution.runtime-mode", "stream", `config: invalid value "stream" for key "execution.runtime-mode": expected one of STREAMING, BATCH, AUTOMATIC`, ErrBadValue},
+		{"test.mode", "stream", `config: invalid value "stream" for key "test.mode": expected one of STREAMING, BATCH, AUTOMATIC`, ErrBadValue},
 		{"pipeline.operator-chaining.enabled", "yes", `config: invalid value "yes" for key "pipeline.operator-chaining.enabled": expected true or false`, ErrBadValue},
 		{"execution.buffer-timeout", "soon", `config: invalid value "soon" for key "execution.buffer-timeout": ` + errDuration.Error(), ErrBadValue},
 		{"test.memory.size", "1.5g", `config: invalid value "1.5g" for key "test.memory.size": ` + errMemory.Error(), ErrBadValue},
@@ -77,7 +78,7 @@ func TestGetAndSet(t *testing.T) {
 		"pipeline.name":                      "  my job ",
 		"execution.batch-size":               "64",
 		"state.backend.type":                 "HashMap",
-		"execution.runtime-mode":             "batch",
+		"test.mode":             "batch",
 		"test.memory.size":                   "1728 mb",
 		"test.int64":                         "-9",
 	}
@@ -102,14 +103,14 @@ func TestGetAndSet(t *testing.T) {
 	check("batch size", Get(c, BatchSize), 64)
 	check("buffers", Get(c, BuffersPerChannel), 2)
 	check("backend", Get(c, StateBackendType), "hashmap")
-	check("mode", Get(c, RuntimeMode), "BATCH")
+	check("mode", Get(c, testMode), "BATCH")
 	check("memory", Get(c, testMemory), int64(1728<<20))
 	check("int64", Get(c, testInt64), int64(-9))
-	check("raw mode", must(c.Raw("execution.runtime-mode")), "batch")
+	check("raw mode", must(c.Raw("test.mode")), "batch")
 
 	var nilConf *Configuration
 	check("nil conf", Get(nilConf, BufferTimeout), 100*time.Millisecond)
-	check("default", Get(New(), RuntimeMode), "STREAMING")
+	check("default", Get(New(), testMode), "STREAMING")
 	check("default max", Get(New(), MaxParallelism), -1)
 }
 
@@ -125,7 +126,7 @@ func TestSetValue(t *testing.T) {
 	SetValue(c, BufferTimeout, 3*time.Second)
 	SetValue(c, ParallelismDefault, 8)
 	SetValue(c, testMemory, 1<<30)
-	SetValue(c, RuntimeMode, "AUTOMATIC")
+	SetValue(c, testMode, "AUTOMATIC")
 	if got := Get(c, BufferTimeout); got != 3*time.Second {
 		t.Errorf("BufferTimeout = %v", got)
 	}
@@ -211,7 +212,7 @@ func TestKnownAndLookup(t *testing.T) {
 		"execution.buffer-timeout.enabled": {Key: "execution.buffer-timeout.enabled", Default: "true", Type: "bool"},
 		"pipeline.auto-watermark-interval": {Key: "pipeline.auto-watermark-interval", Default: "200 ms", Type: "duration"},
 		"pipeline.name":                    {Key: "pipeline.name", Default: "", Type: "string"},
-		"execution.runtime-mode":           {Key: "execution.runtime-mode", Default: "STREAMING", Type: "enum", Allowed: []string{"STREAMING", "BATCH", "AUTOMATIC"}},
+		"test.mode":           {Key: "test.mode", Default: "STREAMING", Type: "enum", Allowed: []string{"STREAMING", "BATCH", "AUTOMATIC"}},
 		"test.memory.size":                 {Key: "test.memory.size", Default: "64 mb", Type: "memory-size"},
 	}
 	for key, w := range want {
@@ -298,11 +299,11 @@ func TestParseYAML(t *testing.T) {
 		{name: "nested", yaml: "parallelism:\n  default: 2\n", want: map[string]string{"parallelism.default": "2"}},
 		{
 			name: "mixed",
-			yaml: "execution:\n  buffer-timeout: 10 ms\n  buffer-timeout.enabled: false\n  runtime-mode: batch\n" +
-				"pipeline.name: \"job: 1\"\ntaskmanager.network:\n  memory:\n    buffers-per-channel: 4\n",
+			yaml: "execution:\n  buffer-timeout: 10 ms\n  buffer-timeout.enabled: false\n" +
+				"test:\n  mode: batch\npipeline.name: \"job: 1\"\ntaskmanager.network:\n  memory:\n    buffers-per-channel: 4\n",
 			want: map[string]string{
 				"execution.buffer-timeout": "10 ms", "execution.buffer-timeout.enabled": "false",
-				"execution.runtime-mode": "batch", "pipeline.name": "job: 1",
+				"test.mode": "batch", "pipeline.name": "job: 1",
 				"taskmanager.network.memory.buffers-per-channel": "4",
 			},
 		},

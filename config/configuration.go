@@ -152,7 +152,7 @@ func unknownKey(key, source string) error {
 	if s, ok := suggest(key); ok {
 		return fmt.Errorf("%w %q%s; did you mean %q?", ErrUnknownKey, key, in(source), s)
 	}
-	return fmt.Errorf("%w %q%s; run `weir config` / see docs/configuration.md for the list of keys",
+	return fmt.Errorf("%w %q%s; see docs/configuration.md for the list of keys",
 		ErrUnknownKey, key, in(source))
 }
 

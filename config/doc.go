@@ -2,8 +2,8 @@
 // reads is declared once as an [Option] with a Flink-compatible key, a
 // default, a parser and a description, so a Flink user's flink-conf/config
 // YAML and -D flags carry over unchanged, typos are caught at submission
-// instead of being silently ignored, and `weir config` can list every key
-// from [Known].
+// instead of being silently ignored, and docs/configuration.md lists every
+// key from [Known].
 //
 // A [Configuration] holds raw string values, validated when they are set.
 // Typed values are read with [Get]. The effective value of a key is looked up

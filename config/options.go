@@ -54,10 +54,6 @@ var (
 	StateBackendType = Enum("state.backend.type", "hashmap", []string{"hashmap"},
 		"Where keyed and operator state lives. hashmap keeps it as objects on the heap of the process.")
 
-	RuntimeMode = Enum("execution.runtime-mode", "STREAMING", []string{"STREAMING", "BATCH", "AUTOMATIC"},
-		"STREAMING processes unbounded input incrementally with watermarks and checkpoints; "+
-			"BATCH requires bounded sources and may process stage by stage; "+
-			"AUTOMATIC picks BATCH if all sources are bounded, else STREAMING.")
 )
 
 func atLeast(n int) func(int) error {

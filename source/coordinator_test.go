@@ -421,8 +421,8 @@ func TestCoordinatorSubtaskReset(t *testing.T) {
 	if got, want := splitsOf(h.out.take(0)), []string{"r4"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("re-registered reader got %v, want %v", got, want)
 	}
-	// A second reset finds nothing left to add back: r4 went to subtask 0
-	// after checkpoint 2, but was not taken twice.
+	// Subtask 1's only split, r2, is covered by checkpoint 2: resetting it
+	// to that checkpoint adds nothing back.
 	h.c.SubtaskReset(1, 2)
 	h.barrier()
 	if len(e.addedBack) != 2 {
@@ -496,7 +496,7 @@ func TestCoordinatorCallAsync(t *testing.T) {
 		handled  int // touched only on the coordinator goroutine
 		observed = make(chan int, 100)
 	)
-	slowStarted := make(chan struct{})
+	slowStarted, release := make(chan struct{}), make(chan struct{})
 	src := &ctxSource{memSource: memSource{splits: makeSplits(2, 10)}}
 	src.start = func(ctx SplitEnumeratorContext[rangeSplit], e *memEnumerator) error {
 		ctx.CallAsync(func() (any, error) {
@@ -506,14 +506,14 @@ func TestCoordinatorCallAsync(t *testing.T) {
 			return calls, nil
 		}, func(v any, err error) error {
 			handled++
-			e.remaining = append(e.remaining, rangeSplit{ID: fmt.Sprint("discovered", v)})
+			e.remaining = append(e.remaining, rangeSplit{ID: fmt.Sprint("discovered", v), End: -1})
 			observed <- handled
 			return err
 		}, 0, 2*time.Millisecond)
 		// A callable still running at shutdown is waited for.
 		ctx.CallAsync(func() (any, error) {
 			close(slowStarted)
-			time.Sleep(50 * time.Millisecond)
+			<-release
 			return nil, nil
 		}, func(any, error) error { return nil }, 0, 0)
 		// One that would only run long after shutdown is cancelled.
@@ -534,14 +534,20 @@ func TestCoordinatorCallAsync(t *testing.T) {
 			t.Fatal("periodic handler did not run")
 		}
 	}
-	h.send(0, ReaderRegistrationEvent{0, "h"}) // races with handlers if they ran elsewhere
+	// Split requests touch the same fields as the handlers: -race reports
+	// it if handlers ran anywhere but on the coordinator goroutine.
+	h.send(0, ReaderRegistrationEvent{0, "h"})
+	h.send(0, RequestSplitEvent{0, "h"})
 	<-slowStarted
-	start := time.Now()
-	if err := h.stop(); err != nil {
-		t.Fatal(err)
+	h.cancel()
+	select {
+	case err := <-h.done:
+		t.Fatalf("Run returned (%v) while a callable was still running", err)
+	case <-time.After(30 * time.Millisecond):
 	}
-	if time.Since(start) < 20*time.Millisecond {
-		t.Error("Run returned before the running callable finished")
+	close(release)
+	if err := <-h.done; err != nil {
+		t.Fatal(err)
 	}
 	check()
 	// CallAsync after Run is a no-op, not a leaked goroutine.

@@ -57,8 +57,10 @@ type rangeReader struct {
 	delay time.Duration
 
 	splits []rangeSplit
-	closed *atomic.Int32
-	wakes  *atomic.Int32
+	// Optional counters shared with the test.
+	closed  *atomic.Int32
+	wakes   *atomic.Int32
+	fetches *atomic.Int32
 }
 
 func (r *rangeReader) HandleSplitsChanges(added []rangeSplit) {
@@ -66,6 +68,9 @@ func (r *rangeReader) HandleSplitsChanges(added []rangeSplit) {
 }
 
 func (r *rangeReader) Fetch(ctx context.Context) (RecordsWithSplitIDs[rangeRecord], error) {
+	if r.fetches != nil {
+		r.fetches.Add(1)
+	}
 	if r.delay > 0 {
 		t := time.NewTimer(r.delay)
 		select {

@@ -23,8 +23,8 @@ func (discard[T]) CreateWriter(sink.InitContext) (sink.Writer[T], error) {
 	return &discardWriter[T]{}, nil
 }
 func (w *discardWriter[T]) Write(T, sink.Context) error { w.n++; return nil }
-func (w *discardWriter[T]) Flush(bool) error             { return nil }
-func (w *discardWriter[T]) Close() error                 { return nil }
+func (w *discardWriter[T]) Flush(bool) error            { return nil }
+func (w *discardWriter[T]) Close() error                { return nil }
 
 func benchEnv(p int) *stream.Environment {
 	return stream.NewEnvironment(nil).SetParallelism(p).

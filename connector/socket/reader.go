@@ -8,14 +8,17 @@ import (
 	"net"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/weirstream/weir/source"
 )
 
-// readSize is how much one read asks for.
-const readSize = 64 << 10
+const (
+	// readSize is how much one read asks for.
+	readSize = 64 << 10
+	// queueCapacity is how many reads wait for the subtask.
+	queueCapacity = 2
+)
 
 // CreateReader implements source.Source: a SourceReaderBase whose fetcher
 // goroutine connects (or reads the reader) and does the blocking reads.
@@ -25,12 +28,13 @@ func (s *Source) CreateReader(ctx source.ReaderContext) (source.SourceReader[str
 	}
 	mgr := source.NewSingleThreadFetcherManager(func() source.SplitReader[string, Split] {
 		return &splitReader{src: s}
-	})
-	return source.NewSourceReaderBase(mgr, emitter{},
+	}, queueCapacity)
+	// The enumerator pushes the split to subtask 0 and no-more-splits to
+	// every reader when it registers, so readers need not ask.
+	return source.NewSourceReaderBase(mgr, source.RecordEmitter[string, string, Split](emitter{}),
 		func(sp Split) Split { return sp },
 		func(_ string, sp Split) Split { return sp },
-		func(map[string]Split) error { return nil },
-		ctx, source.RequestSplitsWhenIdle()), nil
+		nil, ctx), nil
 }
 
 // emitter emits a record; a stream has no position to track.
@@ -52,14 +56,11 @@ type splitReader struct {
 	attempts int
 	nextDial time.Time
 
-	// connMu guards conn, which WakeUp and Close use from other goroutines.
+	// connMu guards conn, which WakeUp uses from another goroutine.
 	connMu sync.Mutex
 	conn   net.Conn
-	// woken makes the next or running Fetch return early.
-	woken  atomic.Bool
-	wakeCh chan struct{}
 
-	pump *pump // reader input, nil for sockets
+	buf []byte
 }
 
 // HandleSplitsChanges implements source.SplitReader.
@@ -81,7 +82,7 @@ func (s *Source) describe() string {
 // Fetch implements source.SplitReader: it returns the records of one read.
 func (r *splitReader) Fetch(ctx context.Context) (source.RecordsWithSplitIDs[string], error) {
 	if r.split == nil || r.done {
-		return &records{}, nil
+		return nil, nil
 	}
 	if r.src.r != nil {
 		return r.fetchReader(ctx)
@@ -96,21 +97,25 @@ func (r *splitReader) fetchSocket(ctx context.Context) (source.RecordsWithSplitI
 	if conn == nil {
 		c, err := r.connect(ctx)
 		if err != nil || c == nil {
-			return &records{}, err
+			return nil, err
 		}
 		conn = c
 	}
-	// Clear a deadline a previous WakeUp set, then honour a wake-up that
-	// raced with the clearing.
+	// Clear the deadline a previous WakeUp set. The fetcher cancels ctx
+	// before it calls WakeUp, so a WakeUp that came before the clearing is
+	// seen here and one that comes after it sets the deadline again.
 	if err := conn.SetReadDeadline(time.Time{}); err != nil {
 		return nil, fmt.Errorf("socket: %s: %w", r.src.name, err)
 	}
-	if r.woken.Swap(false) {
-		return &records{}, nil
+	if ctx.Err() != nil {
+		return nil, nil
 	}
-	buf := make([]byte, readSize)
-	n, err := conn.Read(buf)
-	recs, ferr := r.fr.feed(buf[:n], nil)
+	if r.buf == nil {
+		r.buf = make([]byte, readSize)
+	}
+	// The framer copies what it keeps, so the buffer is reused.
+	n, err := conn.Read(r.buf)
+	recs, ferr := r.fr.feed(r.buf[:n], nil)
 	if ferr != nil {
 		return nil, ferr
 	}
@@ -122,12 +127,9 @@ func (r *splitReader) fetchSocket(ctx context.Context) (source.RecordsWithSplitI
 	case errors.Is(err, io.EOF):
 		return r.finish(recs), nil
 	default:
-		if ctx.Err() != nil {
-			return &records{}, nil
-		}
 		return nil, fmt.Errorf("socket: read from %s: %w", r.src.name, err)
 	}
-	return &records{splitID: r.split.ID, recs: recs}, nil
+	return r.batch(recs, false), nil
 }
 
 // connect dials the server, at most maxRetries+1 times over all calls, a
@@ -142,9 +144,6 @@ func (r *splitReader) connect(ctx context.Context) (net.Conn, error) {
 			select {
 			case <-t.C:
 			case <-ctx.Done():
-				t.Stop()
-				return nil, nil
-			case <-r.wake():
 				t.Stop()
 				return nil, nil
 			}
@@ -167,29 +166,12 @@ func (r *splitReader) connect(ctx context.Context) (net.Conn, error) {
 	}
 }
 
-// wake returns a channel closed by WakeUp.
-func (r *splitReader) wake() <-chan struct{} {
-	r.connMu.Lock()
-	defer r.connMu.Unlock()
-	if r.wakeCh == nil {
-		r.wakeCh = make(chan struct{})
-	}
-	if r.woken.Swap(false) {
-		ch := make(chan struct{})
-		close(ch)
-		return ch
-	}
-	return r.wakeCh
-}
-
 func (r *splitReader) fetchReader(ctx context.Context) (source.RecordsWithSplitIDs[string], error) {
-	if r.pump == nil {
-		r.pump = startPump(r.src.r)
-	}
+	in := r.src.input()
 	select {
-	case chunk, ok := <-r.pump.data:
+	case chunk, ok := <-in.data:
 		if !ok {
-			if err := r.pump.err; err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrClosed) {
+			if err := in.err; err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrClosed) {
 				return nil, fmt.Errorf("socket: read %s: %w", r.src.name, err)
 			}
 			return r.finish(nil), nil
@@ -198,47 +180,53 @@ func (r *splitReader) fetchReader(ctx context.Context) (source.RecordsWithSplitI
 		if err != nil {
 			return nil, err
 		}
-		return &records{splitID: r.split.ID, recs: recs}, nil
+		return r.batch(recs, false), nil
 	case <-ctx.Done():
-		return &records{}, nil
-	case <-r.wake():
-		return &records{}, nil
+		return nil, nil
 	}
 }
 
 // finish ends the stream: the last record without a delimiter counts, and
 // the split is done.
-func (r *splitReader) finish(recs []string) *records {
+func (r *splitReader) finish(recs []string) source.RecordsWithSplitIDs[string] {
 	if last, ok := r.fr.flush(); ok {
 		recs = append(recs, last)
 	}
 	r.done = true
-	return &records{splitID: r.split.ID, recs: recs, finished: []string{r.split.ID}}
+	return r.batch(recs, true)
+}
+
+// batch wraps the records of one read; nil when there is nothing to hand
+// over.
+func (r *splitReader) batch(recs []string, finished bool) source.RecordsWithSplitIDs[string] {
+	if len(recs) == 0 && !finished {
+		return nil
+	}
+	b := &source.RecordsBySplits[string]{}
+	for _, rec := range recs {
+		b.Add(r.split.ID, rec)
+	}
+	if finished {
+		b.AddFinishedSplit(r.split.ID)
+	}
+	return b
 }
 
 // WakeUp implements source.SplitReader: it interrupts a blocking read
-// through the connection's deadline, or a wait for reader input or for the
-// next connection attempt through the wake channel.
+// through the connection's deadline; waits for reader input and for the
+// next connection attempt watch Fetch's context instead.
 func (r *splitReader) WakeUp() {
-	r.woken.Store(true)
 	r.connMu.Lock()
 	defer r.connMu.Unlock()
 	if r.conn != nil {
+		// An error means the connection is closed, and then Read returns
+		// anyway.
 		_ = r.conn.SetReadDeadline(time.Now())
-	}
-	if r.wakeCh != nil {
-		close(r.wakeCh)
-		r.wakeCh = nil
 	}
 }
 
-// Close implements source.SplitReader. It closes the connection; a pump
-// blocked in the reader's Read stays until that Read returns (an io.Reader
-// cannot be interrupted), and then exits without touching the source.
+// Close implements source.SplitReader: it closes the connection.
 func (r *splitReader) Close() error {
-	if r.pump != nil {
-		r.pump.stop()
-	}
 	r.connMu.Lock()
 	defer r.connMu.Unlock()
 	if r.conn == nil {
@@ -253,28 +241,32 @@ func (r *splitReader) Close() error {
 }
 
 // pump reads an io.Reader in its own goroutine, so Fetch can wait for
-// input and for a wake-up at the same time.
+// input and for its context at the same time. There is one pump per
+// Source, not per reader: an io.Reader cannot be interrupted, so a pump
+// lives until the reader's EOF (or error), and a reader restarted in the
+// same process continues with the chunks its predecessor had not taken.
+// A pump nobody takes from blocks after one chunk, which stops reading.
 type pump struct {
 	data chan []byte
 	// err is the error that ended the input, readable once data is closed.
-	err  error
-	quit chan struct{}
-	once sync.Once
+	err error
+}
+
+// input returns the Source's pump, starting it on first use.
+func (s *Source) input() *pump {
+	s.pumpOnce.Do(func() { s.pump = startPump(s.r) })
+	return s.pump
 }
 
 func startPump(r io.Reader) *pump {
-	p := &pump{data: make(chan []byte, 1), quit: make(chan struct{})}
+	p := &pump{data: make(chan []byte, 1)}
 	go func() {
 		defer close(p.data)
 		for {
 			buf := make([]byte, readSize)
 			n, err := r.Read(buf)
 			if n > 0 {
-				select {
-				case p.data <- buf[:n]:
-				case <-p.quit:
-					return
-				}
+				p.data <- buf[:n]
 			}
 			if err != nil {
 				p.err = err
@@ -284,32 +276,3 @@ func startPump(r io.Reader) *pump {
 	}()
 	return p
 }
-
-func (p *pump) stop() { p.once.Do(func() { close(p.quit) }) }
-
-// records is the result of one fetch.
-type records struct {
-	splitID  string
-	recs     []string
-	i        int
-	started  bool
-	finished []string
-}
-
-func (b *records) NextSplit() (string, bool) {
-	if b.started || len(b.recs) == 0 {
-		return "", false
-	}
-	b.started = true
-	return b.splitID, true
-}
-
-func (b *records) NextRecord() (string, bool) {
-	if b.i >= len(b.recs) {
-		return "", false
-	}
-	b.i++
-	return b.recs[b.i-1], true
-}
-
-func (b *records) FinishedSplits() []string { return b.finished }

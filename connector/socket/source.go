@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/weirstream/weir/codec"
@@ -47,6 +48,9 @@ type Source struct {
 	maxRetries int
 	retryDelay time.Duration
 	errs       []error
+
+	pumpOnce sync.Once
+	pump     *pump
 }
 
 var _ source.Source[string, Split, EnumeratorState] = (*Source)(nil)
@@ -68,8 +72,9 @@ func Stdin() *Source { return FromReader("stdin", os.Stdin) }
 
 // FromReader returns a source of the lines of r, bounded by its EOF; name
 // identifies it in errors. r is read only by subtask 0, from a goroutine
-// of its own: a Read that never returns keeps that goroutine alive after
-// the job ends, because an io.Reader cannot be interrupted.
+// of its own that ends at r's EOF: an io.Reader cannot be interrupted, so
+// a job cancelled earlier leaves that goroutine waiting in Read (it reads
+// at most one more chunk and then blocks until the process exits).
 func FromReader(name string, r io.Reader) *Source {
 	s := &Source{name: name, r: r, delimiter: '\n'}
 	if r == nil {
