@@ -145,7 +145,7 @@ func in(source string) string {
 }
 
 func badValue(key, value, source string, err error) error {
-	return fmt.Errorf("%w %q for key %q%s: %v", ErrBadValue, value, key, in(source), err)
+	return fmt.Errorf("%w %q for key %q%s: %w", ErrBadValue, value, key, in(source), err)
 }
 
 func unknownKey(key, source string) error {

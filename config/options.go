@@ -53,7 +53,6 @@ var (
 
 	StateBackendType = Enum("state.backend.type", "hashmap", []string{"hashmap"},
 		"Where keyed and operator state lives. hashmap keeps it as objects on the heap of the process.")
-
 )
 
 func atLeast(n int) func(int) error {

@@ -28,11 +28,11 @@ const (
 type InputStatus int
 
 const (
-	// MoreAvailable: call PollNext again soon.
+	// MoreAvailable means: call PollNext again soon.
 	MoreAvailable InputStatus = iota
-	// NothingAvailable: wait until IsAvailable fires.
+	// NothingAvailable means: wait until IsAvailable fires.
 	NothingAvailable
-	// EndOfInput: this reader is done for good.
+	// EndOfInput means: this reader is done for good.
 	EndOfInput
 )
 

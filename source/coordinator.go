@@ -32,6 +32,8 @@ type Coordinator interface {
 	Run(ctx context.Context) error
 	// HandleEventFromOperator queues an event a source operator sent
 	// (ReaderRegistrationEvent, RequestSplitEvent, SourceEventWrapper).
+	// Events queued before Run starts wait for it; after Run returned they
+	// are dropped.
 	HandleEventFromOperator(subtask int, ev OperatorEvent)
 	// Checkpoint snapshots the enumerator on the coordinator goroutine and
 	// returns the state encoded with the source's CheckpointCodec. Splits

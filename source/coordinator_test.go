@@ -562,7 +562,9 @@ func TestCoordinatorErrorsEndRun(t *testing.T) {
 		event   *OperatorEvent
 		wantErr string
 	}{
-		{"start fails", func(SplitEnumeratorContext[rangeSplit], *memEnumerator) error { return errors.New("no bootstrap servers") },
+		{"start fails", func(SplitEnumeratorContext[rangeSplit], *memEnumerator) error {
+			return errors.New("no bootstrap servers")
+		},
 			nil, `source: coordinator of "numbers": start enumerator: no bootstrap servers`},
 		{"async handler fails", func(ctx SplitEnumeratorContext[rangeSplit], _ *memEnumerator) error {
 			ctx.CallAsync(func() (any, error) { return nil, errors.New("listing failed") }, func(_ any, err error) error { return err }, 0, 0)

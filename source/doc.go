@@ -72,10 +72,21 @@
 // the minimum back. Records emitted on the reader-wide output have one more
 // generator, which joins the minimum only once the reader uses that output,
 // so readers that use split outputs exclusively are not held back by it.
+// A reader that has no outputs at all (more subtasks than partitions) is
+// marked idle once it has been empty for the strategy's idle timeout, so it
+// does not hold back downstream watermarks; without an idle timeout it
+// holds them back, as in Flink.
 // Periodic generators are asked for watermarks every
 // pipeline.auto-watermark-interval on the subtask's processing-time timers;
 // the combined result goes downstream once per period. When the reader
 // reports EndOfInput the Operator emits eventtime.MaxWatermark once, ending
 // event time for everything downstream. A strategy without generator emits
 // no watermarks but that final one.
+//
+// # Testing a source
+//
+// Package source/sourcetest runs a source's coordinator and readers
+// in-process, checkpoints and restores them, and checks exactly-once; it
+// also has fake enumerator and reader contexts for driving an enumerator or
+// a reader by hand.
 package source

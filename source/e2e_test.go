@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -15,23 +16,24 @@ import (
 // events into the subtasks' mailboxes, and each subtask runs a task loop on
 // its own goroutine.
 type cluster struct {
-	t    *testing.T
-	src  *memSource
+	t     *testing.T
+	src   *memSource
 	coord Coordinator
-	par  int
+	par   int
 
 	coordCancel context.CancelFunc
 	coordDone   chan error
 
 	mu        sync.Mutex
 	mailboxes []*mailbox // nil while a subtask is down
+	ops       []*Operator[int64]
 	outs      []*fakeOutput
 	subDone   []chan error
 }
 
 func newCluster(t *testing.T, src *memSource, par int) *cluster {
 	c := &cluster{t: t, src: src, par: par, coordDone: make(chan error, 1),
-		mailboxes: make([]*mailbox, par), outs: make([]*fakeOutput, par), subDone: make([]chan error, par)}
+		mailboxes: make([]*mailbox, par), ops: make([]*Operator[int64], par), outs: make([]*fakeOutput, par), subDone: make([]chan error, par)}
 	c.coord = NewCoordinator("numbers", src, par, testConfig(t), c.toSubtask, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	c.coordCancel = cancel
@@ -104,7 +106,7 @@ func (c *cluster) stopSubtask(i int) {
 	c.mailboxes[i] = nil
 	c.mu.Unlock()
 	mb.post(func() error { return errStopSubtask })
-	if err := <-done; err != nil && err != errStopSubtask {
+	if err := <-done; err != nil && !errors.Is(err, errStopSubtask) {
 		c.t.Fatalf("subtask %d: %v", i, err)
 	}
 }
@@ -236,14 +238,17 @@ func TestEndToEndFailover(t *testing.T) {
 		}
 	}
 
-	// Let subtask 0 get further, then fail it.
-	eventually(t, "progress after the checkpoint", func() bool { return c.outs[0].len() > emitted0+20 })
+	// Let subtask 0 finish its split and read two more (splits have 50
+	// numbers, taken one at a time), then fail it.
+	eventually(t, "progress after the checkpoint", func() bool { return c.outs[0].len() > emitted0+100 })
 	c.stopSubtask(0)
 	c.outs[0].truncate(emitted0)
 	c.coord.SubtaskReset(0, 1)
 	c.start(0, state0)
 	c.wait()
 	c.checkExactlyOnce(splits, 50)
-	t.Logf("splits added back after the failure: %d", len(src.enumerator().addedBack))
+	if n := len(src.enumerator().addedBack); n < 1 {
+		t.Errorf("%d splits added back after the failure, want the ones subtask 0 got after the checkpoint", n)
+	}
 	check()
 }

@@ -54,16 +54,19 @@ func (o *fakeOutput) add(e outEvent) {
 	o.mu.Unlock()
 }
 
-func (o *fakeOutput) Collect(v int64, ts int64)          { o.add(rec(v, ts)) }
-func (o *fakeOutput) EmitWatermark(ts int64)             { o.add(wm(ts)) }
-func (o *fakeOutput) EmitWatermarkStatus(idle bool)      { o.add(idleEv(idle)) }
-func (o *fakeOutput) CollectSide(string, any, int64)     {}
-func (o *fakeOutput) snapshot() []outEvent               { o.mu.Lock(); defer o.mu.Unlock(); return slices.Clone(o.events) }
-func (o *fakeOutput) reset()                             { o.mu.Lock(); o.events = nil; o.mu.Unlock() }
-func (o *fakeOutput) truncate(n int)                     { o.mu.Lock(); o.events = o.events[:n]; o.mu.Unlock() }
-func (o *fakeOutput) len() int                           { o.mu.Lock(); defer o.mu.Unlock(); return len(o.events) }
-func (o *fakeOutput) marks() []outEvent                  { return filter(o.snapshot(), outEvent.isMark) }
-func (o *fakeOutput) records() []outEvent                { return filter(o.snapshot(), outEvent.isRec) }
+func (o *fakeOutput) Collect(v int64, ts int64)      { o.add(rec(v, ts)) }
+func (o *fakeOutput) EmitWatermark(ts int64)         { o.add(wm(ts)) }
+func (o *fakeOutput) EmitWatermarkStatus(idle bool)  { o.add(idleEv(idle)) }
+func (o *fakeOutput) CollectSide(string, any, int64) {}
+func (o *fakeOutput) snapshot() []outEvent {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.events)
+}
+func (o *fakeOutput) truncate(n int)      { o.mu.Lock(); o.events = o.events[:n]; o.mu.Unlock() }
+func (o *fakeOutput) len() int            { o.mu.Lock(); defer o.mu.Unlock(); return len(o.events) }
+func (o *fakeOutput) marks() []outEvent   { return filter(o.snapshot(), outEvent.isMark) }
+func (o *fakeOutput) records() []outEvent { return filter(o.snapshot(), outEvent.isRec) }
 func filter(es []outEvent, f func(outEvent) bool) []outEvent {
 	var out []outEvent
 	for _, e := range es {
@@ -131,15 +134,17 @@ type fakeContext struct {
 	pt                   operator.ProcessingTimeService
 }
 
-func (c *fakeContext) OperatorName() string              { return "Source: test" }
-func (c *fakeContext) UID() string                       { return "source-test" }
-func (c *fakeContext) SubtaskIndex() int                 { return c.subtask }
-func (c *fakeContext) Parallelism() int                  { return c.parallelism }
-func (c *fakeContext) MaxParallelism() int               { return 128 }
-func (c *fakeContext) KeyGroupRange() keygroup.Range     { return keygroup.RangeFor(128, c.parallelism, c.subtask) }
-func (c *fakeContext) Config() *config.Configuration     { return c.cfg }
+func (c *fakeContext) OperatorName() string { return "Source: test" }
+func (c *fakeContext) UID() string          { return "source-test" }
+func (c *fakeContext) SubtaskIndex() int    { return c.subtask }
+func (c *fakeContext) Parallelism() int     { return c.parallelism }
+func (c *fakeContext) MaxParallelism() int  { return 128 }
+func (c *fakeContext) KeyGroupRange() keygroup.Range {
+	return keygroup.RangeFor(128, c.parallelism, c.subtask)
+}
+func (c *fakeContext) Config() *config.Configuration                  { return c.cfg }
 func (c *fakeContext) ProcessingTime() operator.ProcessingTimeService { return c.pt }
-func (c *fakeContext) Execute(string, func() error)      { panic("source operator must not use Execute") }
+func (c *fakeContext) Execute(string, func() error)                   { panic("source operator must not use Execute") }
 
 // sentEvents is a CoordinatorGateway recording what operators send, and
 // optionally forwarding it.

@@ -119,7 +119,9 @@ func (r *RecordsBySplits[E]) FinishedSplits() []string { return r.finished }
 // bounded queue they fill (Flink's SplitFetcherManager). The single-thread
 // manager multiplexes all splits over one fetcher and SplitReader; the
 // per-split manager gives every split its own. Fetchers with no splits left
-// are shut down while the reader idles and started again on demand.
+// are shut down while the reader idles and started again on demand. A
+// manager belongs to the one SourceReaderBase it is passed to, which adds
+// the splits and closes it.
 type SplitFetcherManager[E any, S Split] struct {
 	newReader func() SplitReader[E, S]
 	perSplit  bool
@@ -169,9 +171,10 @@ func newFetcherManager[E any, S Split](newReader func() SplitReader[E, S], queue
 // ErrFetcherManagerClosed is returned when splits are added after Close.
 var ErrFetcherManagerClosed = errors.New("source: split fetcher manager is closed")
 
-// AddSplits hands splits to a fetcher, starting one if needed. It does not
-// block on fetching.
-func (m *SplitFetcherManager[E, S]) AddSplits(splits []S) error {
+// addSplits hands splits to a fetcher, starting one if needed. It does not
+// block on fetching. Only the SourceReaderBase that owns the manager adds
+// splits, since it must know their states before their records arrive.
+func (m *SplitFetcherManager[E, S]) addSplits(splits []S) error {
 	if len(splits) == 0 {
 		return nil
 	}

@@ -67,7 +67,7 @@ func (s *scriptSource) CreateReader(ctx ReaderContext) (SourceReader[int64, rang
 	s.r.ctx = ctx
 	return s.r, nil
 }
-func (s *scriptSource) SplitCodec() codec.Codec[rangeSplit]    { return codec.JSON[rangeSplit]{} }
+func (s *scriptSource) SplitCodec() codec.Codec[rangeSplit]     { return codec.JSON[rangeSplit]{} }
 func (s *scriptSource) CheckpointCodec() codec.Codec[enumState] { return codec.JSON[enumState]{} }
 
 type opHarness struct {
@@ -110,10 +110,10 @@ func (h *opHarness) poll(fn func(out ReaderOutput[int64]) InputStatus) InputStat
 
 // step is one action of a watermark scenario.
 type step struct {
-	at   int64                            // advance processing time to at first (fires timers)
-	poll func(out ReaderOutput[int64])    // then poll once with this
-	end  bool                             // or report EndOfInput
-	do   func(h *opHarness)               // or run this
+	at   int64                         // advance processing time to at first (fires timers)
+	poll func(out ReaderOutput[int64]) // then poll once with this
+	end  bool                          // or report EndOfInput
+	do   func(h *opHarness)            // or run this
 }
 
 func split(id string, ts ...int64) func(out ReaderOutput[int64]) {
@@ -168,6 +168,26 @@ func TestOperatorWatermarks(t *testing.T) {
 				{at: 1600},
 			},
 			want: []outEvent{wm(49), wm(599), idleEv(true), idleEv(false), wm(699)},
+		},
+		{
+			name:     "a reader without splits goes idle after the idle timeout",
+			strategy: monotonous.WithIdleness(time.Second),
+			steps: []step{
+				{at: 500},
+				{at: 1000},
+				{poll: split("a", 5)},
+				{at: 1100},
+				{poll: func(out ReaderOutput[int64]) { out.ReleaseOutputForSplit("a") }},
+				{at: 2000}, // empty again for 900 ms only
+				{at: 2100},
+			},
+			want: []outEvent{idleEv(true), idleEv(false), wm(4), idleEv(true)},
+		},
+		{
+			name:     "without an idle timeout an empty reader stays active",
+			strategy: monotonous,
+			steps:    []step{{at: 10000}},
+			want:     nil,
 		},
 		{
 			name:     "reader-wide output counts only once used",
@@ -471,4 +491,27 @@ func TestOperatorLifecycleErrors(t *testing.T) {
 	if h.op.Available() != h.r.avail {
 		t.Fatal("Available is not the reader's channel")
 	}
+}
+
+// FuzzOperatorRestore feeds arbitrary bytes as a restored split: Open must
+// either reject them with an error or restore exactly what the codec
+// decodes, and never panic.
+func FuzzOperatorRestore(f *testing.F) {
+	f.Add([]byte(`{"ID":"a","Next":1,"End":5}`))
+	f.Add([]byte(`{"ID":`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h := newHarness(t, eventtime.NoWatermarks[int64](), "0")
+		if err := h.op.RestoreState([][]byte{b}); err != nil {
+			t.Fatal(err)
+		}
+		want, decErr := codec.JSON[rangeSplit]{}.Decode(b)
+		err := h.op.Open(h.ctx)
+		if (err != nil) != (decErr != nil) {
+			t.Fatalf("Open = %v, decode = %v", err, decErr)
+		}
+		if err == nil && (len(h.r.splits) != 1 || h.r.splits[0] != want) {
+			t.Fatalf("restored %v, want %v", h.r.splits, want)
+		}
+	})
 }

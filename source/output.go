@@ -35,6 +35,14 @@ type readerOutput[T any] struct {
 	// first direct use.
 	wide       sourceOutput[T]
 	wideActive bool
+
+	// emptySince is when the multiplexer last had no outputs (processing
+	// time). A reader without splits has no generator that could go idle,
+	// so with an idle timeout the reader itself is marked idle once it has
+	// been empty that long (emptyIdle), as Flink's reader-wide generator
+	// would; otherwise it would hold back downstream watermarks for good.
+	emptySince int64
+	emptyIdle  bool
 }
 
 func newReaderOutput[T any](out operator.Output[T], strategy eventtime.WatermarkStrategy[T], now func() int64) *readerOutput[T] {
@@ -44,6 +52,9 @@ func newReaderOutput[T any](out operator.Output[T], strategy eventtime.Watermark
 		genCtx:   eventtime.GeneratorContext{Now: now},
 		fwd:      &watermarkForwarder[T]{out: out, emitted: eventtime.MinWatermark},
 		splits:   map[string]*sourceOutput[T]{},
+	}
+	if now != nil {
+		r.emptySince = now()
 	}
 	if strategy.NewGenerator != nil {
 		r.mux = eventtime.NewMultiplexer(r.fwd)
@@ -61,6 +72,16 @@ func (r *readerOutput[T]) activateWide() {
 	if !r.wideActive && r.mux != nil {
 		r.wideActive = true
 		r.wide.wm = r.mux.Register(readerWideKey)
+		r.endEmptyIdle()
+	}
+}
+
+// endEmptyIdle makes the output active again when an output registers
+// after the reader was marked idle for having none.
+func (r *readerOutput[T]) endEmptyIdle() {
+	if r.emptyIdle {
+		r.emptyIdle = false
+		r.fwd.MarkActive()
 	}
 }
 
@@ -97,6 +118,7 @@ func (r *readerOutput[T]) CreateOutputForSplit(splitID string) SourceOutput[T] {
 	if r.mux != nil {
 		o.gen = r.strategy.CreateGenerator(r.genCtx)
 		o.wm = r.mux.Register(splitKey(splitID))
+		r.endEmptyIdle()
 	}
 	r.splits[splitID] = o
 	r.order = append(r.order, splitID)
@@ -111,6 +133,9 @@ func (r *readerOutput[T]) ReleaseOutputForSplit(splitID string) {
 	r.order = slices.DeleteFunc(r.order, func(id string) bool { return id == splitID })
 	if r.mux != nil {
 		r.mux.Unregister(splitKey(splitID))
+		if r.mux.Len() == 0 && r.genCtx.Now != nil {
+			r.emptySince = r.genCtx.Now()
+		}
 	}
 }
 
@@ -119,6 +144,14 @@ func (r *readerOutput[T]) ReleaseOutputForSplit(splitID string) {
 // period rather than one per split.
 func (r *readerOutput[T]) periodicEmit() {
 	if r.mux == nil {
+		return
+	}
+	if r.mux.Len() == 0 {
+		timeout := r.strategy.IdleTimeout.Milliseconds()
+		if timeout > 0 && !r.emptyIdle && r.genCtx.Now != nil && r.genCtx.Now()-r.emptySince >= timeout {
+			r.emptyIdle = true
+			r.fwd.MarkIdle()
+		}
 		return
 	}
 	r.fwd.hold()

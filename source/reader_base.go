@@ -167,7 +167,7 @@ func (r *SourceReaderBase[E, T, S, SS]) AddSplits(splits []S) {
 		return
 	}
 	r.requested = false
-	if err := r.mgr.AddSplits(fresh); err != nil && r.addErr == nil {
+	if err := r.mgr.addSplits(fresh); err != nil && r.addErr == nil {
 		r.addErr = err
 	}
 	r.mgr.avail.signal()

@@ -38,11 +38,11 @@ func (recSplitOutput) EmitWatermark(int64) {}
 func (recSplitOutput) MarkIdle()           {}
 func (recSplitOutput) MarkActive()         {}
 
-func (o *recOutput) Collect(v int64)                     { o.wide = append(o.wide, v); o.n++ }
+func (o *recOutput) Collect(v int64)                       { o.wide = append(o.wide, v); o.n++ }
 func (o *recOutput) CollectWithTimestamp(v int64, _ int64) { o.Collect(v) }
-func (o *recOutput) EmitWatermark(int64)                 {}
-func (o *recOutput) MarkIdle()                           {}
-func (o *recOutput) MarkActive()                         {}
+func (o *recOutput) EmitWatermark(int64)                   {}
+func (o *recOutput) MarkIdle()                             {}
+func (o *recOutput) MarkActive()                           {}
 func (o *recOutput) CreateOutputForSplit(id string) SourceOutput[int64] {
 	return recSplitOutput{o, id}
 }
@@ -54,12 +54,14 @@ type fakeReaderContext struct {
 	events   []SourceEvent
 }
 
-func (c *fakeReaderContext) SubtaskIndex() int                        { return 0 }
-func (c *fakeReaderContext) Parallelism() int                         { return 1 }
-func (c *fakeReaderContext) SendSplitRequest()                        { c.requests++ }
-func (c *fakeReaderContext) SendSourceEventToCoordinator(e SourceEvent) { c.events = append(c.events, e) }
-func (c *fakeReaderContext) Config() *config.Configuration            { return nil }
-func (c *fakeReaderContext) Now() int64                               { return 0 }
+func (c *fakeReaderContext) SubtaskIndex() int { return 0 }
+func (c *fakeReaderContext) Parallelism() int  { return 1 }
+func (c *fakeReaderContext) SendSplitRequest() { c.requests++ }
+func (c *fakeReaderContext) SendSourceEventToCoordinator(e SourceEvent) {
+	c.events = append(c.events, e)
+}
+func (c *fakeReaderContext) Config() *config.Configuration { return nil }
+func (c *fakeReaderContext) Now() int64                    { return 0 }
 
 // drive polls r until EndOfInput, an error, or done reports true, waiting on
 // IsAvailable when nothing is available.
@@ -148,7 +150,6 @@ func TestSourceReaderBaseReadsSplitsInOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 			r.AddSplits(splits[3:])
-			r.AddSplits(splits[:1]) // a duplicate is ignored
 			r.NotifyNoMoreSplits()
 			st, err := drive(t, r, out, nil)
 			if err != nil || st != EndOfInput {
@@ -187,6 +188,18 @@ func TestSourceReaderBaseReadsSplitsInOrder(t *testing.T) {
 			}
 			check()
 		})
+	}
+}
+
+func TestSourceReaderBaseIgnoresSplitsItHolds(t *testing.T) {
+	s := &readerSetup{perSplit: true, queueCap: 1}
+	r := s.newReader(t)
+	defer r.Close()
+	forever := rangeSplit{ID: "forever", Next: 0, End: -1}
+	r.AddSplits([]rangeSplit{forever})
+	r.AddSplits([]rangeSplit{forever, forever})
+	if r.NumSplits() != 1 || s.created.Load() != 1 {
+		t.Fatalf("%d splits, %d split readers after adding one split three times", r.NumSplits(), s.created.Load())
 	}
 }
 
@@ -470,7 +483,7 @@ func TestAvailabilityNoLostWakeUp(t *testing.T) {
 	}
 	a.reset()
 	a.reset() // a reset of an unfired channel keeps it
-	if a.channel() != a.channel() {
+	if first, second := a.channel(), a.channel(); first != second {
 		t.Fatal("channel changed without a signal")
 	}
 }

@@ -189,7 +189,7 @@ func (s *memSource) CreateReader(ctx ReaderContext) (SourceReader[int64, rangeSp
 	return r, nil
 }
 
-func (s *memSource) SplitCodec() codec.Codec[rangeSplit]    { return codec.JSON[rangeSplit]{} }
+func (s *memSource) SplitCodec() codec.Codec[rangeSplit]     { return codec.JSON[rangeSplit]{} }
 func (s *memSource) CheckpointCodec() codec.Codec[enumState] { return codec.JSON[enumState]{} }
 
 // memEnumerator hands out one split per request, and no-more-splits when
@@ -337,11 +337,6 @@ func runSubtask(op *Operator[int64], mb *mailbox) (err error) {
 			select {
 			case <-op.Available():
 			case <-mb.signal:
-				// Put the token back: the loop drains mail first anyway.
-				select {
-				case mb.signal <- struct{}{}:
-				default:
-				}
 			}
 		case EndOfInput:
 			return op.Finish()

@@ -20,8 +20,11 @@ type step struct {
 	want any
 }
 
-// errWanted marks a step that must fail.
-var errWanted = errors.New("want error")
+// wantError is the type of errWanted.
+type wantError struct{}
+
+// errWanted, as a step's want, marks a step that must fail.
+var errWanted = wantError{}
 
 type kv struct {
 	k string
@@ -42,7 +45,7 @@ func runTranscript(t *testing.T, b *HeapBackend, ns Namespaced, apply adapter, s
 		b.SetCurrentKey(st.key)
 		ns.SetNamespace(st.ns)
 		got, err := apply(st.op, st.arg)
-		if st.want == errWanted {
+		if _, mustFail := st.want.(wantError); mustFail {
 			if err == nil {
 				t.Fatalf("step %d %s(%v) on key %q ns %v: want an error, got %v", i, st.op, st.arg, st.key, st.ns, got)
 			}

@@ -19,7 +19,7 @@ func runTimed(t *testing.T, b *HeapBackend, clk *fakeClock, ns Namespaced, apply
 	t.Helper()
 	for i, st := range steps {
 		clk.now = st.at
-		st.step.key = "a"
+		st.key = "a"
 		runTranscript(t, b, ns, apply, []step{st.step})
 		if t.Failed() {
 			t.Fatalf("at step %d (t=%d)", i, st.at)

@@ -32,11 +32,15 @@
 // sessions. The operator keeps each key's in-flight windows in keyed state
 // (MergingWindowSet) and, on a merge, folds the contents and the trigger
 // state of the merged windows into the result and removes their timers.
-// Triggers used with merging assigners must support merging (CanMerge).
+// Triggers used with merging assigners must support merging (CanMerge);
+// custom triggers obtain their per-window state with the Partitioned*State
+// functions so that OnMergeContext.MergePartitionedState can merge it.
 //
-// The operator keeps all state in a state.HeapBackend created in Open, with
+// The operator keeps its state in a state.HeapBackend created in Open, with
 // event-time and processing-time timers in a state.TimerService; it belongs
-// to the subtask goroutine like every operator. Its state names are
+// to the subtask goroutine like every operator. The window function's
+// per-window state (ProcessContext.WindowState) lives in a second heap
+// backend keyed by (key, window). The operator's state names are
 // "window-contents" and "merging-window-set"; the built-in triggers add
 // "count" (CountTrigger) and "fire-time" (continuous triggers).
 package window

@@ -120,7 +120,9 @@ type Operator[K comparable, IN, OUT any, W Window] struct {
 
 	backend *state.HeapBackend
 	// windowBackend holds the window function's per-window state under
-	// composite (key, window) keys; created on first use.
+	// composite (key, window) keys; created on first use. The state API
+	// cannot list the handles a function created, so the operator could not
+	// set their namespace to the window; scoping the key scopes them all.
 	windowBackend *state.HeapBackend
 	opts          state.HeapOptions
 	timers        *state.TimerService

@@ -267,3 +267,115 @@ func TestSessionsMatchOracle(t *testing.T) {
 		}
 	}
 }
+
+func TestLateSessionIsRetired(t *testing.T) {
+	h := sessionOp(t, 10*ms, 0, nil)
+	h.element(kv{"a", 1}, 100)
+	h.watermark(50)
+	h.element(kv{"a", 2}, 5) // [5, 15) is late: never in flight
+	side := h.out.filter("side")
+	if len(side) != 1 || side[0].side != (kv{"a", 2}) {
+		t.Fatalf("side output %v", side)
+	}
+	if got := inFlight(t, h, "a"); len(got) != 1 || got[0].Window != (TimeWindow{100, 110}) {
+		t.Fatalf("in flight %v, want only [100, 110)", got)
+	}
+}
+
+func TestPurgingProcessingTimeSessions(t *testing.T) {
+	op, err := NewBufferingOperator(Config[string, kv, TimeWindow]{
+		Key: kvKey, Assigner: ProcessingTimeSessionWindows[kv](10 * ms),
+		Trigger: PurgingTrigger(ProcessingTimeTrigger[kv, TimeWindow]()),
+	}, emitSum[TimeWindow]())
+	h := newHarness(t, op, err)
+	h.element(kv{"a", 1}, eventtime.NoTimestamp) // [0, 10)
+	h.advance(4)
+	h.element(kv{"a", 2}, eventtime.NoTimestamp) // [4, 14) merges: [0, 14)
+	h.advance(9)                                 // the merged-away window's timer was deleted
+	if got := h.takeValues(); len(got) != 0 {
+		t.Fatalf("fired before the merged session ended: %v", got)
+	}
+	h.advance(13)
+	if got := h.takeValues(); !slices.Equal(got, []result[TimeWindow]{{"a", TimeWindow{0, 14}, 3, 2}}) {
+		t.Fatalf("merged session: %v", got)
+	}
+	if h.op.timers.NumProcessingTimeTimers() != 0 || len(inFlight(t, h, "a")) != 0 {
+		t.Fatal("state left after the session")
+	}
+}
+
+func TestPartitionedStateIsScopedToTheWindow(t *testing.T) {
+	op, err := NewAggregatingOperator(Config[string, kv, TimeWindow]{
+		Key: kvKey, Assigner: TumblingEventTimeWindows[kv](10 * ms),
+	}, sumCount{}, emitAcc[TimeWindow]())
+	h := newHarness(t, op, err)
+	h.op.backend.SetCurrentKey("a")
+	ctx := &h.op.tctx
+	w1, w2 := TimeWindow{0, 10}, TimeWindow{10, 20}
+	check := func(name string, write func() error, read func() (bool, error)) {
+		t.Helper()
+		ctx.set(w1, w1)
+		if err := write(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		ctx.set(w2, w2)
+		if ok, err := read(); err != nil || ok {
+			t.Fatalf("%s: visible in another window (%v)", name, err)
+		}
+		ctx.set(w1, w1)
+		if ok, err := read(); err != nil || !ok {
+			t.Fatalf("%s: not visible in its window (%v)", name, err)
+		}
+		if _, ok := ctx.known[name]; !ok {
+			t.Fatalf("%s: not known for merging", name)
+		}
+	}
+	vd := state.ValueDescriptor[int]{Name: "v"}
+	check("v", func() error {
+		s, err := PartitionedValueState(ctx, vd)
+		if err != nil {
+			return err
+		}
+		return s.Update(1)
+	}, func() (bool, error) {
+		s, err := PartitionedValueState(ctx, vd)
+		if err != nil {
+			return false, err
+		}
+		_, ok, err := s.Value()
+		return ok, err
+	})
+	md := state.MapDescriptor[string, int]{Name: "m"}
+	check("m", func() error {
+		s, err := PartitionedMapState(ctx, md)
+		if err != nil {
+			return err
+		}
+		return s.Put("x", 1)
+	}, func() (bool, error) {
+		s, err := PartitionedMapState(ctx, md)
+		if err != nil {
+			return false, err
+		}
+		return s.Contains("x")
+	})
+	ad := state.AggregatingDescriptor[kv, acc, acc]{Name: "agg", Aggregate: sumCount{}}
+	check("agg", func() error {
+		s, err := PartitionedAggregatingState(ctx, ad)
+		if err != nil {
+			return err
+		}
+		return s.Add(kv{"a", 1})
+	}, func() (bool, error) {
+		s, err := PartitionedAggregatingState(ctx, ad)
+		if err != nil {
+			return false, err
+		}
+		_, ok, err := s.Get()
+		return ok, err
+	})
+	// A name registered with another type is the state package's error.
+	if _, err := PartitionedListState(ctx, state.ListDescriptor[int]{Name: "v"}); err == nil {
+		t.Fatal("a state name reused with another type was accepted")
+	}
+}

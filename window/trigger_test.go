@@ -1,6 +1,7 @@
 package window
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -111,7 +112,7 @@ func TestMergePartitionedState(t *testing.T) {
 		t.Fatalf("merging state unknown by name: %v", err)
 	}
 
-	if err := (&triggerContext[string, kv, int, TimeWindow]{}).MergePartitionedState("x"); err != errNotMerging {
+	if err := (&triggerContext[string, kv, int, TimeWindow]{}).MergePartitionedState("x"); !errors.Is(err, errNotMerging) {
 		t.Fatalf("MergePartitionedState outside OnMerge: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/weirstream/weir/source"
+	"github.com/weirstream/weir/source/sourcetest"
 )
 
 func TestRangeSplits(t *testing.T) {
@@ -111,21 +112,17 @@ func TestSplitAdvanceStopsBeforeOverflow(t *testing.T) {
 
 func TestEnumeratorBounded(t *testing.T) {
 	src := Sequence(1, 10)
-	ctx := newFakeEnumContext(3)
-	e, err := src.CreateEnumerator(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
+	e, ctx := sourcetest.StartEnumerator(t, src, 3)
+	if len(ctx.Async) != 0 {
+		t.Fatal("a bounded datagen source has no splits to discover, yet registered CallAsync")
 	}
 	// Subtask 2 asks first and still gets the split meant for it.
 	e.HandleSplitRequest(2, "")
 	e.HandleSplitRequest(0, "")
-	if got := ctx.assigned[2]; len(got) != 1 || got[0].ID != "range-2" {
+	if got := ctx.Assigned[2]; len(got) != 1 || got[0].ID != "range-2" {
 		t.Fatalf("subtask 2 got %+v", got)
 	}
-	if got := ctx.assigned[0]; len(got) != 1 || got[0].ID != "range-0" {
+	if got := ctx.Assigned[0]; len(got) != 1 || got[0].ID != "range-0" {
 		t.Fatalf("subtask 0 got %+v", got)
 	}
 	cp, err := e.SnapshotState(1)
@@ -135,47 +132,35 @@ func TestEnumeratorBounded(t *testing.T) {
 	if len(cp.Remaining) != 1 || cp.Remaining[0].ID != "range-1" {
 		t.Fatalf("checkpoint %+v", cp)
 	}
-	b, err := src.CheckpointCodec().Encode(cp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp2, err := src.CheckpointCodec().Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx2 := newFakeEnumContext(3)
-	e2, err := src.RestoreEnumerator(ctx2, cp2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e2, ctx2 := sourcetest.RestoreEnumerator(t, src, cp, 3)
 	e2.HandleSplitRequest(0, "")
 	e2.HandleSplitRequest(0, "")
-	if got := ctx2.assigned[0]; len(got) != 1 || got[0] != cp.Remaining[0] {
+	if got := ctx2.Assigned[0]; len(got) != 1 || got[0] != cp.Remaining[0] {
 		t.Fatalf("restored enumerator assigned %+v", got)
 	}
-	if ctx2.noMore[0] != 1 {
-		t.Fatalf("no-more-splits signals: %v", ctx2.noMore)
+	if ctx2.NoMore[0] != 1 {
+		t.Fatalf("no-more-splits signals: %v", ctx2.NoMore)
 	}
 	// A failed reader's split goes back and to the same subtask first.
 	back := Split{ID: "range-0", Next: 3, End: 4, Step: 1}
 	e2.AddSplitsBack([]Split{back}, 1)
 	e2.HandleSplitRequest(1, "")
-	if got := ctx2.assigned[1]; len(got) != 1 || got[0] != back {
+	if got := ctx2.Assigned[1]; len(got) != 1 || got[0] != back {
 		t.Fatalf("split added back went to %+v", got)
 	}
 }
 
 func TestEnumeratorKeepsSplitWhenReaderIsGone(t *testing.T) {
-	ctx := newFakeEnumContext(2)
-	e, err := New(10, func(i int64) (int64, error) { return i, nil }).CreateEnumerator(ctx)
+	ctx := sourcetest.NewEnumContext[Split](2)
+	e, err := New(10, identity).CreateEnumerator(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	delete(ctx.registered, 1)
+	delete(ctx.Registered, 1)
 	e.HandleSplitRequest(1, "")
-	ctx.registered[1] = source.ReaderInfo{Subtask: 1}
+	ctx.Registered[1] = source.ReaderInfo{Subtask: 1}
 	e.HandleSplitRequest(1, "")
-	if got := ctx.assigned[1]; len(got) != 1 || got[0].ID != "range-1" {
+	if got := ctx.Assigned[1]; len(got) != 1 || got[0].ID != "range-1" {
 		t.Fatalf("got %+v", got)
 	}
 }
@@ -213,7 +198,7 @@ func TestConfigurationErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tt.src.CreateEnumerator(newFakeEnumContext(1))
+			_, err := tt.src.CreateEnumerator(sourcetest.NewEnumContext[Split](1))
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "datagen: ") {
 				t.Fatalf("error %v, want one containing %q", err, tt.want)
 			}
@@ -245,14 +230,14 @@ func TestSequenceBounds(t *testing.T) {
 // returning all records.
 func runAll[T any](t *testing.T, src *Source[T], p int) []T {
 	t.Helper()
-	ectx := newFakeEnumContext(p)
+	ectx := sourcetest.NewEnumContext[Split](p)
 	e, err := src.CreateEnumerator(ectx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var all []T
 	for st := range p {
-		rctx := &fakeReaderContext{subtask: st, parallelism: p}
+		rctx := sourcetest.NewReaderContext(st, p)
 		r, err := src.CreateReader(rctx)
 		if err != nil {
 			t.Fatal(err)
@@ -260,19 +245,19 @@ func runAll[T any](t *testing.T, src *Source[T], p int) []T {
 		if err := r.Start(); err != nil {
 			t.Fatal(err)
 		}
-		out := &fakeOutput[T]{}
+		out := &sourcetest.ReaderOutput[T]{}
 		handled := 0
 		for range 100000 {
-			for ; handled < rctx.requests; handled++ {
+			for ; handled < rctx.Requests(); handled++ {
 				e.HandleSplitRequest(st, "")
 			}
-			for _, sp := range ectx.assigned[st] {
+			for _, sp := range ectx.Assigned[st] {
 				r.AddSplits([]Split{sp})
 			}
-			ectx.assigned[st] = nil
-			if ectx.noMore[st] > 0 {
+			ectx.Assigned[st] = nil
+			if ectx.NoMore[st] > 0 {
 				r.NotifyNoMoreSplits()
-				ectx.noMore[st] = 0
+				ectx.NoMore[st] = 0
 			}
 			status, err := r.PollNext(out)
 			if err != nil {
@@ -285,7 +270,7 @@ func runAll[T any](t *testing.T, src *Source[T], p int) []T {
 		if err := r.Close(); err != nil {
 			t.Fatal(err)
 		}
-		all = append(all, out.values()...)
+		all = append(all, out.Values()...)
 	}
 	return all
 }
@@ -307,8 +292,8 @@ func TestReaderEmitsEveryIndexOnce(t *testing.T) {
 }
 
 func TestReaderBatchesAndSnapshot(t *testing.T) {
-	src := New(3000, func(i int64) (int64, error) { return i, nil })
-	rctx := &fakeReaderContext{parallelism: 1}
+	src := New(3000, identity)
+	rctx := sourcetest.NewReaderContext(0, 1)
 	r, err := src.CreateReader(rctx)
 	if err != nil {
 		t.Fatal(err)
@@ -316,10 +301,10 @@ func TestReaderBatchesAndSnapshot(t *testing.T) {
 	if err := r.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if rctx.requests != 1 {
-		t.Fatalf("Start sent %d split requests, want 1", rctx.requests)
+	if rctx.Requests() != 1 {
+		t.Fatalf("Start sent %d split requests, want 1", rctx.Requests())
 	}
-	out := &fakeOutput[int64]{}
+	out := &sourcetest.ReaderOutput[int64]{}
 	if st, _ := r.PollNext(out); st != source.NothingAvailable {
 		t.Fatalf("status without splits: %v", st)
 	}
@@ -335,8 +320,8 @@ func TestReaderBatchesAndSnapshot(t *testing.T) {
 		t.Fatal("AddSplits did not signal availability")
 	}
 	st, err := r.PollNext(out)
-	if err != nil || st != source.MoreAvailable || len(out.records) != batchSize {
-		t.Fatalf("first poll: %v %v, %d records", st, err, len(out.records))
+	if err != nil || st != source.MoreAvailable || len(out.Records) != batchSize {
+		t.Fatalf("first poll: %v %v, %d records", st, err, len(out.Records))
 	}
 	snap, err := r.SnapshotState(1)
 	if err != nil {
@@ -350,20 +335,20 @@ func TestReaderBatchesAndSnapshot(t *testing.T) {
 	if _, err := r.PollNext(out); err != nil {
 		t.Fatal(err)
 	}
-	if len(out.records) != 2*batchSize || !slices.Equal(out.released, []string{"a"}) {
-		t.Fatalf("after second poll: %d records, released %v", len(out.records), out.released)
+	if len(out.Records) != 2*batchSize || !slices.Equal(out.Released, []string{"a"}) {
+		t.Fatalf("after second poll: %d records, released %v", len(out.Records), out.Released)
 	}
-	if out.records[1499].split != "a" || out.records[1500].split != "b" {
+	if out.Records[1499].Split != "a" || out.Records[1500].Split != "b" {
 		t.Fatal("records not attributed to their splits")
 	}
-	if rctx.requests != 1 {
+	if rctx.Requests() != 1 {
 		t.Fatal("requested a split while one was left")
 	}
 
 	// A reader restored from the snapshot continues exactly where it was.
-	r2, _ := src.CreateReader(&fakeReaderContext{parallelism: 1})
+	r2, _ := src.CreateReader(sourcetest.NewReaderContext(0, 1))
 	r2.AddSplits(snap)
-	out2 := &fakeOutput[int64]{}
+	out2 := &sourcetest.ReaderOutput[int64]{}
 	for {
 		st, err := r2.PollNext(out2)
 		if err != nil {
@@ -373,7 +358,7 @@ func TestReaderBatchesAndSnapshot(t *testing.T) {
 			break
 		}
 	}
-	got := append(out.values()[:1024], out2.values()...)
+	got := append(out.Values()[:1024], out2.Values()...)
 	for i, v := range got {
 		if v != int64(i) {
 			t.Fatalf("after restore record %d is %d", i, v)
@@ -385,8 +370,8 @@ func TestReaderBatchesAndSnapshot(t *testing.T) {
 }
 
 func TestReaderEndOfInput(t *testing.T) {
-	r, _ := New(3, func(i int64) (int64, error) { return i, nil }).CreateReader(&fakeReaderContext{parallelism: 1})
-	out := &fakeOutput[int64]{}
+	r, _ := New(3, identity).CreateReader(sourcetest.NewReaderContext(0, 1))
+	out := &sourcetest.ReaderOutput[int64]{}
 	r.AddSplits([]Split{{ID: "x", Next: 0, End: 3, Step: 1}})
 	r.NotifyNoMoreSplits()
 	statuses := []source.InputStatus{}
@@ -398,8 +383,8 @@ func TestReaderEndOfInput(t *testing.T) {
 		statuses = append(statuses, st)
 	}
 	want := []source.InputStatus{source.MoreAvailable, source.EndOfInput, source.EndOfInput}
-	if !slices.Equal(statuses, want) || len(out.records) != 3 {
-		t.Fatalf("statuses %v, %d records", statuses, len(out.records))
+	if !slices.Equal(statuses, want) || len(out.Records) != 3 {
+		t.Fatalf("statuses %v, %d records", statuses, len(out.Records))
 	}
 }
 
@@ -410,43 +395,43 @@ func TestGeneratorErrorNamesIndex(t *testing.T) {
 			return 0, boom
 		}
 		return i, nil
-	}).CreateReader(&fakeReaderContext{parallelism: 1})
+	}).CreateReader(sourcetest.NewReaderContext(0, 1))
 	r.AddSplits([]Split{{ID: "range-0", Next: 0, End: 10, Step: 1}})
-	_, err := r.PollNext(&fakeOutput[int64]{})
+	_, err := r.PollNext(&sourcetest.ReaderOutput[int64]{})
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "index 7") {
 		t.Fatalf("error %v", err)
 	}
 }
 
 func TestTimestamps(t *testing.T) {
-	src := New(5, func(i int64) (int64, error) { return i, nil }, WithTimestamps(func(v int64) int64 { return 1000 + v }))
-	r, _ := src.CreateReader(&fakeReaderContext{parallelism: 1})
+	src := New(5, identity, WithTimestamps(func(v int64) int64 { return 1000 + v }))
+	r, _ := src.CreateReader(sourcetest.NewReaderContext(0, 1))
 	r.AddSplits([]Split{{ID: "s", Next: 0, End: 5, Step: 1}})
-	out := &fakeOutput[int64]{}
+	out := &sourcetest.ReaderOutput[int64]{}
 	if _, err := r.PollNext(out); err != nil {
 		t.Fatal(err)
 	}
-	for _, rec := range out.records {
-		if !rec.hasTS || rec.ts != 1000+rec.v {
+	for _, rec := range out.Records {
+		if !rec.HasTS || rec.TS != 1000+rec.Value {
 			t.Fatalf("record %+v", rec)
 		}
 	}
 	// Without the option records carry no timestamp.
-	r2, _ := New(1, func(i int64) (int64, error) { return i, nil }).CreateReader(&fakeReaderContext{parallelism: 1})
+	r2, _ := New(1, identity).CreateReader(sourcetest.NewReaderContext(0, 1))
 	r2.AddSplits([]Split{{ID: "s", Next: 0, End: 1, Step: 1}})
-	out2 := &fakeOutput[int64]{}
-	if _, err := r2.PollNext(out2); err != nil || len(out2.records) != 1 || out2.records[0].hasTS {
-		t.Fatalf("records %+v, %v", out2.records, err)
+	out2 := &sourcetest.ReaderOutput[int64]{}
+	if _, err := r2.PollNext(out2); err != nil || len(out2.Records) != 1 || out2.Records[0].HasTS {
+		t.Fatalf("records %+v, %v", out2.Records, err)
 	}
 }
 
 func TestUnboundedStrides(t *testing.T) {
 	const p = 3
-	src := New(Unbounded, func(i int64) (int64, error) { return i, nil })
+	src := New(Unbounded, identity)
 	if src.Boundedness() != source.ContinuousUnbounded {
 		t.Fatal("count < 0 must be unbounded")
 	}
-	ectx := newFakeEnumContext(p)
+	ectx := sourcetest.NewEnumContext[Split](p)
 	e, err := src.CreateEnumerator(ectx)
 	if err != nil {
 		t.Fatal(err)
@@ -454,24 +439,27 @@ func TestUnboundedStrides(t *testing.T) {
 	counts := map[int64]int{}
 	for st := range p {
 		e.HandleSplitRequest(st, "")
-		r, _ := src.CreateReader(&fakeReaderContext{subtask: st, parallelism: p})
-		r.AddSplits(ectx.assigned[st])
+		r, _ := src.CreateReader(sourcetest.NewReaderContext(st, p))
+		r.AddSplits(ectx.Assigned[st])
 		r.NotifyNoMoreSplits()
-		out := &fakeOutput[int64]{}
+		out := &sourcetest.ReaderOutput[int64]{}
 		for range 4 {
 			if st, err := r.PollNext(out); err != nil || st != source.MoreAvailable {
 				t.Fatalf("poll: %v %v", st, err)
 			}
 		}
-		if len(out.records) != 4*batchSize {
-			t.Fatalf("subtask %d: %d records", st, len(out.records))
+		if len(out.Records) != 4*batchSize {
+			t.Fatalf("subtask %d: %d records", st, len(out.Records))
 		}
-		if out.records[0].v != int64(st) {
-			t.Fatalf("subtask %d starts at %d", st, out.records[0].v)
+		if out.Records[0].Value != int64(st) {
+			t.Fatalf("subtask %d starts at %d", st, out.Records[0].Value)
 		}
-		for _, rec := range out.records {
-			counts[rec.v]++
+		for _, rec := range out.Records {
+			counts[rec.Value]++
 		}
+	}
+	if len(ectx.Async) != 0 {
+		t.Fatal("an unbounded datagen source has no splits to discover, yet registered CallAsync")
 	}
 	for i := range int64(p * 4 * batchSize) {
 		if counts[i] != 1 {
@@ -482,16 +470,16 @@ func TestUnboundedStrides(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	// 100 records/s over 2 subtasks: 50/s for this reader.
-	src := New(Unbounded, func(i int64) (int64, error) { return i, nil }, WithRateLimit(100))
-	rctx := &fakeReaderContext{parallelism: 2}
-	rctx.now.Store(1_000_000)
+	src := New(Unbounded, identity, WithRateLimit(100))
+	rctx := sourcetest.NewReaderContext(0, 2)
+	rctx.Clock.Set(1_000_000)
 	r, err := src.CreateReader(rctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
 	r.AddSplits([]Split{{ID: "stride-0", Next: 0, End: -1, Step: 2}})
-	out := &fakeOutput[int64]{}
+	out := &sourcetest.ReaderOutput[int64]{}
 	poll := func() source.InputStatus {
 		t.Helper()
 		st, err := r.PollNext(out)
@@ -501,11 +489,11 @@ func TestRateLimit(t *testing.T) {
 		return st
 	}
 	// The first record is due at once, the next one 20 ms later.
-	if st := poll(); st != source.MoreAvailable || len(out.records) != 1 {
-		t.Fatalf("first poll: %v, %d records", st, len(out.records))
+	if st := poll(); st != source.MoreAvailable || len(out.Records) != 1 {
+		t.Fatalf("first poll: %v, %d records", st, len(out.Records))
 	}
-	if st := poll(); st != source.NothingAvailable || len(out.records) != 1 {
-		t.Fatalf("throttled poll: %v, %d records", st, len(out.records))
+	if st := poll(); st != source.NothingAvailable || len(out.Records) != 1 {
+		t.Fatalf("throttled poll: %v, %d records", st, len(out.Records))
 	}
 	ch := r.IsAvailable()
 	select {
@@ -527,13 +515,13 @@ func TestRateLimit(t *testing.T) {
 		t.Fatalf("poll without time passing: %v", st)
 	}
 	// 10 s later the credit is capped at one second's worth.
-	rctx.now.Add(10_000)
-	if st := poll(); st != source.MoreAvailable || len(out.records) != 51 {
-		t.Fatalf("after 10s: %v, %d records", st, len(out.records))
+	rctx.Clock.Add(10_000)
+	if st := poll(); st != source.MoreAvailable || len(out.Records) != 51 {
+		t.Fatalf("after 10s: %v, %d records", st, len(out.Records))
 	}
-	rctx.now.Add(100)
-	if st := poll(); st != source.MoreAvailable || len(out.records) != 56 {
-		t.Fatalf("after 100ms more: %v, %d records", st, len(out.records))
+	rctx.Clock.Add(100)
+	if st := poll(); st != source.MoreAvailable || len(out.Records) != 56 {
+		t.Fatalf("after 100ms more: %v, %d records", st, len(out.Records))
 	}
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
@@ -541,14 +529,14 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestRateLimitHighRateBatches(t *testing.T) {
-	src := New(Unbounded, func(i int64) (int64, error) { return i, nil }, WithRateLimit(1e9))
-	rctx := &fakeReaderContext{parallelism: 1}
+	src := New(Unbounded, identity, WithRateLimit(1e9))
+	rctx := sourcetest.NewReaderContext(0, 1)
 	r, _ := src.CreateReader(rctx)
 	defer r.Close()
 	r.AddSplits([]Split{{ID: "stride-0", Next: 0, End: -1, Step: 1}})
-	out := &fakeOutput[int64]{}
-	rctx.now.Add(1000)
-	if _, err := r.PollNext(out); err != nil || len(out.records) != batchSize {
-		t.Fatalf("%d records, %v", len(out.records), err)
+	out := &sourcetest.ReaderOutput[int64]{}
+	rctx.Clock.Add(1000)
+	if _, err := r.PollNext(out); err != nil || len(out.Records) != batchSize {
+		t.Fatalf("%d records, %v", len(out.Records), err)
 	}
 }

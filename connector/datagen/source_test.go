@@ -7,32 +7,22 @@ import (
 	"time"
 
 	"github.com/weirstream/weir/eventtime"
+	"github.com/weirstream/weir/source/sourcetest"
 )
 
-func flatten[T any](recs [][]T) []T {
-	var all []T
-	for _, r := range recs {
-		all = append(all, r...)
+// indexes returns the numbers [0, n): what a source of identity
+// generators must emit.
+func indexes(n int64) []int64 {
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = int64(i)
 	}
-	return all
+	return out
 }
 
-// assertIndexesOnce checks that got holds every number in [0, n) once.
-func assertIndexesOnce(t *testing.T, got []int64, n int64) {
-	t.Helper()
-	seen := make([]int, n)
-	for _, v := range got {
-		if v < 0 || v >= n {
-			t.Fatalf("record %d outside [0, %d)", v, n)
-		}
-		seen[v]++
-	}
-	for i, c := range seen {
-		if c != 1 {
-			t.Fatalf("index %d emitted %d times (%d records)", i, c, len(got))
-		}
-	}
-}
+func identity(i int64) (int64, error) { return i, nil }
+
+var noWatermarks = eventtime.NoWatermarks[int64]()
 
 func TestEndToEndExactlyOnce(t *testing.T) {
 	tests := []struct {
@@ -41,14 +31,11 @@ func TestEndToEndExactlyOnce(t *testing.T) {
 	}{{0, 2}, {1, 3}, {5000, 1}, {10001, 3}}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("count%d-p%d", tt.count, tt.p), func(t *testing.T) {
-			j := startJob(t, New(tt.count, func(i int64) (int64, error) { return i, nil }), tt.p, nil, nil)
-			if err := j.run(-1); err != nil {
+			j, err := sourcetest.Run(t, New(tt.count, identity), noWatermarks, tt.p, sourcetest.Options{})
+			if err != nil {
 				t.Fatal(err)
 			}
-			if err := j.stop(); err != nil {
-				t.Fatal(err)
-			}
-			assertIndexesOnce(t, flatten(j.records()), tt.count)
+			sourcetest.CheckExactlyOnce(t, j.AllRecords(), indexes(tt.count))
 		})
 	}
 }
@@ -57,27 +44,24 @@ func TestEndToEndRestoreFromCheckpoint(t *testing.T) {
 	const count = 20000
 	for _, stopAfter := range []int{0, 1, 2500} {
 		t.Run(fmt.Sprint(stopAfter), func(t *testing.T) {
-			src := New(count, func(i int64) (int64, error) { return i, nil })
-			j1 := startJob(t, src, 3, nil, nil)
-			if err := j1.run(stopAfter); err != nil {
+			src := New(count, identity)
+			j1 := sourcetest.Start(t, src, noWatermarks, 3, sourcetest.Options{})
+			if err := j1.RunUntil(stopAfter); err != nil {
 				t.Fatal(err)
 			}
-			enum, splits := j1.checkpoint(1)
-			before := flatten(j1.records())
+			cp := j1.Checkpoint(1)
+			before := j1.AllRecords()
 			if stopAfter > 0 && (len(before) == 0 || len(before) >= count) {
 				t.Fatalf("checkpoint after %d records tests no restore", len(before))
 			}
-			if err := j1.stop(); err != nil {
+			if err := j1.Stop(); err != nil {
 				t.Fatal(err)
 			}
-			j2 := startJob(t, src, 3, enum, splits)
-			if err := j2.run(-1); err != nil {
+			j2, err := sourcetest.Run(t, src, noWatermarks, 3, sourcetest.Options{Restore: cp})
+			if err != nil {
 				t.Fatal(err)
 			}
-			if err := j2.stop(); err != nil {
-				t.Fatal(err)
-			}
-			assertIndexesOnce(t, append(before, flatten(j2.records())...), count)
+			sourcetest.CheckExactlyOnce(t, append(before, j2.AllRecords()...), indexes(count))
 		})
 	}
 }
@@ -95,17 +79,16 @@ func TestEndToEndTimestamps(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			j := startJob(t, tt.src, 2, nil, nil)
-			if err := j.run(-1); err != nil {
-				t.Fatal(err)
-			}
-			if err := j.stop(); err != nil {
+			j, err := sourcetest.Run(t, tt.src, eventtime.NoWatermarks[event](), 2, sourcetest.Options{})
+			if err != nil {
 				t.Fatal(err)
 			}
 			n := 0
-			for _, st := range j.subtasks {
-				for i, v := range st.out.values {
-					if got := st.out.timestamps[i]; got != tt.wantTS(v) {
+			for st := range j.Parallelism() {
+				out := j.Output(st)
+				timestamps := out.Timestamps()
+				for i, v := range out.Values() {
+					if got := timestamps[i]; got != tt.wantTS(v) {
 						t.Fatalf("record %+v has timestamp %d", v, got)
 					}
 					n++
@@ -120,21 +103,21 @@ func TestEndToEndTimestamps(t *testing.T) {
 
 func TestEndToEndRateLimitedUnbounded(t *testing.T) {
 	const rate = 2000.0
-	src := New(Unbounded, func(i int64) (int64, error) { return i, nil }, WithRateLimit(rate))
-	j := startJob(t, src, 2, nil, nil)
+	src := New(Unbounded, identity, WithRateLimit(rate))
+	j := sourcetest.Start(t, src, noWatermarks, 2, sourcetest.Options{})
 	done := make(chan error, 1)
 	start := time.Now()
-	go func() { done <- j.run(-1) }()
+	go func() { done <- j.Run() }()
 	time.Sleep(300 * time.Millisecond)
-	j.interrupt()
+	j.Interrupt()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
 	elapsed := time.Since(start).Seconds()
-	if err := j.stop(); err != nil {
+	if err := j.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	got := flatten(j.records())
+	got := j.AllRecords()
 	if limit := rate*elapsed + 4; float64(len(got)) > limit {
 		t.Fatalf("%d records in %.3fs exceed the rate limit (%v)", len(got), elapsed, limit)
 	}
@@ -146,7 +129,7 @@ func TestEndToEndRateLimitedUnbounded(t *testing.T) {
 	if len(slices.Compact(slices.Clone(got))) != len(got) {
 		t.Fatal("an index was generated twice")
 	}
-	for st, recs := range j.records() {
+	for st, recs := range j.Records() {
 		if len(recs) == 0 {
 			t.Fatalf("subtask %d emitted nothing", st)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/weirstream/weir/source"
+	"github.com/weirstream/weir/source/sourcetest"
 )
 
 func TestListFiles(t *testing.T) {
@@ -59,7 +60,7 @@ func TestListFiles(t *testing.T) {
 
 func TestMissingPathIsAClearError(t *testing.T) {
 	src := TextLines("/no/such/input")
-	_, err := src.CreateEnumerator(newFakeEnumContext(1))
+	_, err := src.CreateEnumerator(sourcetest.NewEnumContext[FileSplit](1))
 	want := `filesource: input path "/no/such/input" does not exist; check --input`
 	if err == nil || err.Error() != want {
 		t.Fatalf("error %v, want %q", err, want)
@@ -80,13 +81,7 @@ func TestConfigurationErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tt.src.CreateEnumerator(newFakeEnumContext(1))
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("CreateEnumerator: %v, want %q", err, tt.want)
-			}
-			if _, err := tt.src.CreateReader(&fakeReaderContext{parallelism: 1}); err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("CreateReader: %v, want %q", err, tt.want)
-			}
+			sourcetest.CheckRejected(t, tt.src, tt.want)
 		})
 	}
 }
@@ -125,14 +120,7 @@ func TestEnumeratorBounded(t *testing.T) {
 	if src.Boundedness() != source.Bounded {
 		t.Fatal("a static file list is bounded")
 	}
-	ctx := newFakeEnumContext(2)
-	e, err := src.CreateEnumerator(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
+	e, ctx := sourcetest.StartEnumerator(t, src, 2)
 	e.HandleSplitRequest(1, "host")
 	e.HandleSplitRequest(0, "host")
 	e.HandleSplitRequest(1, "host")
@@ -150,50 +138,38 @@ func TestEnumeratorBounded(t *testing.T) {
 	e.HandleSplitRequest(0, "host")
 	e.HandleSplitRequest(0, "host")
 	e.HandleSplitRequest(1, "host")
-	if len(ctx.assigned[0]) != 2 || len(ctx.assigned[1]) != 2 {
-		t.Fatalf("assigned %+v", ctx.assigned)
+	if len(ctx.Assigned[0]) != 2 || len(ctx.Assigned[1]) != 2 {
+		t.Fatalf("assigned %+v", ctx.Assigned)
 	}
-	if ctx.noMore[0] != 1 || ctx.noMore[1] != 1 {
-		t.Fatalf("no-more-splits %v", ctx.noMore)
+	if ctx.NoMore[0] != 1 || ctx.NoMore[1] != 1 {
+		t.Fatalf("no-more-splits %v", ctx.NoMore)
 	}
 
 	// Restore from the checkpoint: only the remaining split is handed out.
-	b, err := src.CheckpointCodec().Encode(cp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp2, err := src.CheckpointCodec().Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx2 := newFakeEnumContext(1)
-	e2, err := src.RestoreEnumerator(ctx2, cp2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e2, ctx2 := sourcetest.RestoreEnumerator(t, src, cp, 1)
 	back := FileSplit{ID: "back", Path: "p", Length: 3, Position: 2}
 	e2.AddSplitsBack([]FileSplit{back}, 0)
 	e2.HandleSplitRequest(0, "")
 	e2.HandleSplitRequest(0, "")
 	e2.HandleSplitRequest(0, "")
-	if !slices.Equal(ctx2.assigned[0], []FileSplit{back, cp.Remaining[0]}) || ctx2.noMore[0] != 1 {
-		t.Fatalf("restored: assigned %+v, no-more %v", ctx2.assigned[0], ctx2.noMore)
+	if !slices.Equal(ctx2.Assigned[0], []FileSplit{back, cp.Remaining[0]}) || ctx2.NoMore[0] != 1 {
+		t.Fatalf("restored: assigned %+v, no-more %v", ctx2.Assigned[0], ctx2.NoMore)
 	}
 }
 
 func TestEnumeratorKeepsSplitForUnregisteredReader(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a", []byte("x\n"))
-	ctx := newFakeEnumContext(2)
+	ctx := sourcetest.NewEnumContext[FileSplit](2)
 	e, err := TextLines(dir).CreateEnumerator(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	delete(ctx.registered, 1)
+	delete(ctx.Registered, 1)
 	e.HandleSplitRequest(1, "")
 	e.HandleSplitRequest(0, "")
-	if len(ctx.assigned[0]) != 1 {
-		t.Fatalf("the split was lost: %+v", ctx.assigned)
+	if len(ctx.Assigned[0]) != 1 {
+		t.Fatalf("the split was lost: %+v", ctx.Assigned)
 	}
 }
 
@@ -204,37 +180,30 @@ func TestEnumeratorContinuousDiscovery(t *testing.T) {
 	if src.Boundedness() != source.ContinuousUnbounded {
 		t.Fatal("monitoring makes the source unbounded")
 	}
-	ctx := newFakeEnumContext(2)
-	e, err := src.CreateEnumerator(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if len(ctx.async) != 1 || ctx.async[0].period != time.Minute {
-		t.Fatalf("discovery not scheduled: %+v", ctx.async)
+	e, ctx := sourcetest.StartEnumerator(t, src, 2)
+	if len(ctx.Async) != 1 || ctx.Async[0].Period != time.Minute {
+		t.Fatalf("discovery not scheduled: %+v", ctx.Async)
 	}
 	e.HandleSplitRequest(0, "")
 	e.HandleSplitRequest(1, "")
 	e.HandleSplitRequest(1, "") // a repeated request waits once
-	if len(ctx.assigned[0]) != 1 || len(ctx.assigned[1]) != 0 || len(ctx.noMore) != 0 {
-		t.Fatalf("assigned %+v, no-more %v", ctx.assigned, ctx.noMore)
+	if len(ctx.Assigned[0]) != 1 || len(ctx.Assigned[1]) != 0 || len(ctx.NoMore) != 0 {
+		t.Fatalf("assigned %+v, no-more %v", ctx.Assigned, ctx.NoMore)
 	}
 	// Discovery without new files changes nothing.
-	if err := ctx.runAsync(); err != nil {
+	if err := ctx.RunAsync(); err != nil {
 		t.Fatal(err)
 	}
-	if len(ctx.assigned[1]) != 0 {
+	if len(ctx.Assigned[1]) != 0 {
 		t.Fatal("a seen file was read again")
 	}
 	writeFile(t, dir, "2.txt", []byte("two\n"))
 	writeFile(t, dir, "3.txt", []byte("three\n"))
-	if err := ctx.runAsync(); err != nil {
+	if err := ctx.RunAsync(); err != nil {
 		t.Fatal(err)
 	}
-	if len(ctx.assigned[1]) != 1 || ctx.assigned[1][0].Path != filepath.Join(dir, "2.txt") {
-		t.Fatalf("waiting reader got %+v", ctx.assigned[1])
+	if len(ctx.Assigned[1]) != 1 || ctx.Assigned[1][0].Path != filepath.Join(dir, "2.txt") {
+		t.Fatalf("waiting reader got %+v", ctx.Assigned[1])
 	}
 	cp, _ := e.SnapshotState(1)
 	if len(cp.Remaining) != 1 || len(cp.SeenPaths) != 3 {
@@ -242,23 +211,19 @@ func TestEnumeratorContinuousDiscovery(t *testing.T) {
 	}
 
 	// A restored enumerator does not read seen files again.
-	ctx2 := newFakeEnumContext(1)
-	e2, err := src.RestoreEnumerator(ctx2, cp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e2, ctx2 := sourcetest.RestoreEnumerator(t, src, cp, 1)
 	if err := e2.Start(); err != nil {
 		t.Fatal(err)
 	}
 	writeFile(t, dir, "4.txt", []byte("four\n"))
-	if err := ctx2.runAsync(); err != nil {
+	if err := ctx2.RunAsync(); err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {
 		e2.HandleSplitRequest(0, "")
 	}
 	var got []string
-	for _, sp := range ctx2.assigned[0] {
+	for _, sp := range ctx2.Assigned[0] {
 		got = append(got, filepath.Base(sp.Path))
 	}
 	if !slices.Equal(got, []string{"3.txt", "4.txt"}) {
@@ -269,7 +234,7 @@ func TestEnumeratorContinuousDiscovery(t *testing.T) {
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
-	err = ctx2.runAsync()
+	err := ctx2.RunAsync()
 	if err == nil || !strings.Contains(err.Error(), dir) {
 		t.Fatalf("discovery error %v", err)
 	}

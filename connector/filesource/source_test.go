@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weirstream/weir/eventtime"
 	"github.com/weirstream/weir/source"
+	"github.com/weirstream/weir/source/sourcetest"
 )
 
 // makeInput writes files of unique lines below a fresh directory (some
@@ -50,41 +52,7 @@ func makeInput(t *testing.T, rng *rand.Rand, files, maxLines int) (string, []str
 	return dir, want
 }
 
-func sortedCopy(s []string) []string {
-	c := slices.Clone(s)
-	slices.Sort(c)
-	return c
-}
-
-func flatten[T any](recs [][]T) []T {
-	var all []T
-	for _, r := range recs {
-		all = append(all, r...)
-	}
-	return all
-}
-
-// assertExactlyOnce compares the records with the expected lines as
-// multisets and names the first difference.
-func assertExactlyOnce(t *testing.T, got, want []string) {
-	t.Helper()
-	g, w := sortedCopy(got), sortedCopy(want)
-	if slices.Equal(g, w) {
-		return
-	}
-	counts := map[string]int{}
-	for _, s := range want {
-		counts[s]++
-	}
-	for _, s := range got {
-		counts[s]--
-	}
-	for s, c := range counts {
-		if c != 0 {
-			t.Fatalf("%d records, want %d; line %q off by %d", len(got), len(want), s, -c)
-		}
-	}
-}
+var noWatermarks = eventtime.NoWatermarks[string]()
 
 func TestEndToEndExactlyOnce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
@@ -93,14 +61,11 @@ func TestEndToEndExactlyOnce(t *testing.T) {
 		for _, block := range []int64{97, 1000, DefaultBlockSize} {
 			t.Run(fmt.Sprintf("p%d-block%d", p, block), func(t *testing.T) {
 				src := TextLines(dir).WithBlockSize(block)
-				j := startJob(t, src, p, nil, nil)
-				if err := j.run(-1); err != nil {
+				j, err := sourcetest.Run(t, src, noWatermarks, p, sourcetest.Options{})
+				if err != nil {
 					t.Fatal(err)
 				}
-				if err := j.stop(); err != nil {
-					t.Fatal(err)
-				}
-				assertExactlyOnce(t, flatten(j.records()), want)
+				sourcetest.CheckExactlyOnce(t, j.AllRecords(), want)
 			})
 		}
 	}
@@ -114,28 +79,25 @@ func TestEndToEndRestoreFromCheckpoint(t *testing.T) {
 	for _, stopAfter := range []int{0, 1, 1500, 3000} {
 		t.Run(strconv.Itoa(stopAfter), func(t *testing.T) {
 			src := TextLines(dir).WithBlockSize(64 << 10)
-			j1 := startJob(t, src, 2, nil, nil)
-			if err := j1.run(stopAfter); err != nil {
+			j1 := sourcetest.Start(t, src, noWatermarks, 2, sourcetest.Options{})
+			if err := j1.RunUntil(stopAfter); err != nil {
 				t.Fatal(err)
 			}
-			enum, splits := j1.checkpoint(1)
-			before := flatten(j1.records())
+			cp := j1.Checkpoint(1)
+			before := j1.AllRecords()
 			if stopAfter > 0 && (len(before) == 0 || len(before) >= len(want)) {
 				t.Fatalf("checkpoint after %d of %d records tests no restore", len(before), len(want))
 			}
-			if err := j1.stop(); err != nil {
+			if err := j1.Stop(); err != nil {
 				t.Fatal(err)
 			}
 			// The restored job runs with the same sources object, as a
 			// restarted job binary would build it again.
-			j2 := startJob(t, src, 2, enum, splits)
-			if err := j2.run(-1); err != nil {
+			j2, err := sourcetest.Run(t, src, noWatermarks, 2, sourcetest.Options{Restore: cp})
+			if err != nil {
 				t.Fatal(err)
 			}
-			if err := j2.stop(); err != nil {
-				t.Fatal(err)
-			}
-			assertExactlyOnce(t, append(before, flatten(j2.records())...), want)
+			sourcetest.CheckExactlyOnce(t, append(before, j2.AllRecords()...), want)
 		})
 	}
 }
@@ -145,14 +107,11 @@ func TestEndToEndTypedLines(t *testing.T) {
 	writeFile(t, dir, "a.txt", []byte("1\n2\n3\n"))
 	writeFile(t, dir, "b.txt", []byte("40\n50"))
 	src := Lines(strconv.Atoi, dir)
-	j := startJob(t, src, 2, nil, nil)
-	if err := j.run(-1); err != nil {
+	j, err := sourcetest.Run(t, src, eventtime.NoWatermarks[int](), 2, sourcetest.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.stop(); err != nil {
-		t.Fatal(err)
-	}
-	got := flatten(j.records())
+	got := j.AllRecords()
 	slices.Sort(got)
 	if !slices.Equal(got, []int{1, 2, 3, 40, 50}) {
 		t.Fatalf("got %v", got)
@@ -165,11 +124,7 @@ func TestDecodeErrorNamesFileAndLine(t *testing.T) {
 	// file start, not from the block.
 	p := writeFile(t, dir, "nums.txt", []byte("10\n20\n30\n40\nforty-one\n50\n"))
 	src := Lines(strconv.Atoi, p).WithBlockSize(4)
-	j := startJob(t, src, 1, nil, nil)
-	err := j.run(-1)
-	if stopErr := j.stop(); stopErr != nil {
-		t.Fatal(stopErr)
-	}
+	_, err := sourcetest.Run(t, src, eventtime.NoWatermarks[int](), 1, sourcetest.Options{})
 	var numErr *strconv.NumError
 	if err == nil || !strings.Contains(err.Error(), p+":5: decode") || !errors.As(err, &numErr) {
 		t.Fatalf("error %v, want one naming %s:5", err, p)
@@ -179,11 +134,7 @@ func TestDecodeErrorNamesFileAndLine(t *testing.T) {
 func TestLongLineFailsTheJob(t *testing.T) {
 	dir := t.TempDir()
 	p := writeFile(t, dir, "bin", []byte("ok\n"+strings.Repeat("z", 5000)+"\nok\n"))
-	j := startJob(t, TextLines(p).WithMaxLineLength(1000), 1, nil, nil)
-	err := j.run(-1)
-	if stopErr := j.stop(); stopErr != nil {
-		t.Fatal(stopErr)
-	}
+	_, err := sourcetest.Run(t, TextLines(p).WithMaxLineLength(1000), noWatermarks, 1, sourcetest.Options{})
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("byte offset 3 of %q", p)) {
 		t.Fatalf("error %v", err)
 	}
@@ -193,13 +144,13 @@ func TestFileDeletedBeforeReading(t *testing.T) {
 	dir := t.TempDir()
 	p := writeFile(t, dir, "gone.txt", []byte("a\n"))
 	src := TextLines(p)
-	ectx := newFakeEnumContext(1)
+	ectx := sourcetest.NewEnumContext[FileSplit](1)
 	e, err := src.CreateEnumerator(ectx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.HandleSplitRequest(0, "")
-	r, err := src.CreateReader(&fakeReaderContext{parallelism: 1})
+	r, err := src.CreateReader(sourcetest.NewReaderContext(0, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,10 +158,10 @@ func TestFileDeletedBeforeReading(t *testing.T) {
 	if err := os.Remove(p); err != nil {
 		t.Fatal(err)
 	}
-	r.AddSplits(ectx.assigned[0])
+	r.AddSplits(ectx.Assigned[0])
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		_, err := r.PollNext(&fakeOutput[string]{})
+		_, err := r.PollNext(&sourcetest.ReaderOutput[string]{})
 		if err != nil {
 			if !strings.Contains(err.Error(), strconv.Quote(p)) {
 				t.Fatalf("error does not name the file: %v", err)
@@ -230,7 +181,7 @@ func TestReaderSnapshotTracksPosition(t *testing.T) {
 	}
 	p := writeFile(t, dir, "f", []byte(b.String()))
 	src := TextLines(p)
-	rctx := &fakeReaderContext{parallelism: 1}
+	rctx := sourcetest.NewReaderContext(0, 1)
 	r, err := src.CreateReader(rctx)
 	if err != nil {
 		t.Fatal(err)
@@ -239,17 +190,17 @@ func TestReaderSnapshotTracksPosition(t *testing.T) {
 	if err := r.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if rctx.requests != 1 {
-		t.Fatalf("Start sent %d split requests", rctx.requests)
+	if rctx.Requests() != 1 {
+		t.Fatalf("Start sent %d split requests", rctx.Requests())
 	}
 	split := FileSplit{ID: p + ":0", Path: p, Length: int64(b.Len())}
 	r.AddSplits([]FileSplit{split})
-	out := &fakeOutput[string]{}
-	for len(out.records) == 0 {
+	out := &sourcetest.ReaderOutput[string]{}
+	for len(out.Records) == 0 {
 		if _, err := r.PollNext(out); err != nil {
 			t.Fatal(err)
 		}
-		if len(out.records) == 0 {
+		if len(out.Records) == 0 {
 			<-r.IsAvailable()
 		}
 	}
@@ -257,7 +208,7 @@ func TestReaderSnapshotTracksPosition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := len(out.records)
+	n := len(out.Records)
 	wantPos := int64(len(strings.Join(expectedLines([]byte(b.String()))[:n], "\n")) + 1)
 	if len(snap) != 1 || snap[0].Position != wantPos || snap[0].Offset != 0 {
 		t.Fatalf("after %d lines snapshot %+v, want position %d", n, snap, wantPos)
@@ -269,18 +220,18 @@ func TestReaderSnapshotTracksPosition(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st == source.NothingAvailable && len(out.records) == 3000 {
+		if st == source.NothingAvailable && len(out.Records) == 3000 {
 			break
 		}
 		if st == source.NothingAvailable {
 			<-r.IsAvailable()
 		}
 	}
-	if snap, _ := r.SnapshotState(2); len(snap) != 0 || !slices.Equal(out.released, []string{split.ID}) {
-		t.Fatalf("after the split: snapshot %+v, released %v", snap, out.released)
+	if snap, _ := r.SnapshotState(2); len(snap) != 0 || !slices.Equal(out.Released, []string{split.ID}) {
+		t.Fatalf("after the split: snapshot %+v, released %v", snap, out.Released)
 	}
-	if rctx.requests != 2 {
-		t.Fatalf("%d split requests, want 2", rctx.requests)
+	if rctx.Requests() != 2 {
+		t.Fatalf("%d split requests, want 2", rctx.Requests())
 	}
 	r.NotifyNoMoreSplits()
 	if st, err := r.PollNext(out); st != source.EndOfInput || err != nil {
@@ -292,26 +243,26 @@ func TestEndToEndContinuousMonitoring(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "1.txt", []byte("a\nb\n"))
 	src := TextLines(dir).MonitorContinuously(20 * time.Millisecond)
-	j := startJob(t, src, 2, nil, nil)
+	j := sourcetest.Start(t, src, noWatermarks, 2, sourcetest.Options{})
 	done := make(chan error, 1)
-	go func() { done <- j.run(-1) }()
+	go func() { done <- j.Run() }()
 	time.Sleep(50 * time.Millisecond)
 	writeFile(t, dir, "2.txt", []byte("c\n"))
 	writeFile(t, dir, "sub/3.txt", []byte("d\ne"))
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if total := j.countRecords(); total >= 5 || time.Now().After(deadline) {
+		if total := j.Len(); total >= 5 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	// The source is unbounded: end it as cancellation does.
-	j.interrupt()
+	j.Interrupt()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if err := j.stop(); err != nil {
+	if err := j.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	assertExactlyOnce(t, flatten(j.records()), []string{"a", "b", "c", "d", "e"})
+	sourcetest.CheckExactlyOnce(t, j.AllRecords(), []string{"a", "b", "c", "d", "e"})
 }

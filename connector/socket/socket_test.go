@@ -10,8 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weirstream/weir/eventtime"
 	"github.com/weirstream/weir/source"
+	"github.com/weirstream/weir/source/sourcetest"
 )
+
+var noWatermarks = eventtime.NoWatermarks[string]()
 
 // expectedRecords is the reference framing: records end at delim, a final
 // record without delim counts unless empty, and with '\n' a trailing '\r'
@@ -20,7 +24,7 @@ func expectedRecords(data []byte, delim byte) []string {
 	if len(data) == 0 {
 		return nil
 	}
-	parts := strings.Split(string(data), string(delim))
+	parts := strings.Split(string(data), string([]byte{delim}))
 	if data[len(data)-1] == delim {
 		parts = parts[:len(parts)-1]
 	}
@@ -123,51 +127,40 @@ func FuzzFramer(f *testing.F) {
 
 func TestEnumeratorGivesTheSplitToSubtaskZero(t *testing.T) {
 	src := FromReader("input", strings.NewReader(""))
-	ctx := newFakeEnumContext(3)
-	e, err := src.CreateEnumerator(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
+	e, ctx := sourcetest.StartEnumerator(t, src, 3)
 	e.AddReader(2)
 	e.AddReader(0)
 	e.HandleSplitRequest(0, "")
 	e.HandleSplitRequest(2, "")
 	e.AddReader(1)
-	if len(ctx.assigned[0]) != 1 || len(ctx.assigned[1])+len(ctx.assigned[2]) != 0 {
-		t.Fatalf("assigned %+v", ctx.assigned)
+	if len(ctx.Assigned[0]) != 1 || len(ctx.Assigned[1])+len(ctx.Assigned[2]) != 0 {
+		t.Fatalf("assigned %+v", ctx.Assigned)
 	}
-	if ctx.noMore[0] != 1 || ctx.noMore[1] != 1 || ctx.noMore[2] != 1 {
-		t.Fatalf("no-more-splits %v", ctx.noMore)
+	if ctx.NoMore[0] != 1 || ctx.NoMore[1] != 1 || ctx.NoMore[2] != 1 {
+		t.Fatalf("no-more-splits %v", ctx.NoMore)
 	}
 	if cp, _ := e.SnapshotState(1); len(cp.Remaining) != 0 {
 		t.Fatalf("checkpoint %+v", cp)
 	}
 	// Subtask 0 fails: its split waits for the new reader 0.
-	delete(ctx.registered, 0)
-	e.AddSplitsBack(ctx.assigned[0], 0)
+	delete(ctx.Registered, 0)
+	e.AddSplitsBack(ctx.Assigned[0], 0)
 	cp, _ := e.SnapshotState(2)
 	if len(cp.Remaining) != 1 {
 		t.Fatalf("checkpoint after failure %+v", cp)
 	}
-	ctx.registered[0] = source.ReaderInfo{}
+	ctx.Registered[0] = source.ReaderInfo{}
 	e.AddReader(0)
-	if len(ctx.assigned[0]) != 2 || ctx.noMore[0] != 2 {
-		t.Fatalf("after re-registration: assigned %+v, no-more %v", ctx.assigned[0], ctx.noMore)
+	if len(ctx.Assigned[0]) != 2 || ctx.NoMore[0] != 2 {
+		t.Fatalf("after re-registration: assigned %+v, no-more %v", ctx.Assigned[0], ctx.NoMore)
 	}
 
 	// A restored enumerator holding the split gives it to subtask 0.
-	ctx2 := newFakeEnumContext(2)
-	e2, err := src.RestoreEnumerator(ctx2, cp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e2, ctx2 := sourcetest.RestoreEnumerator(t, src, cp, 2)
 	e2.AddReader(1)
 	e2.AddReader(0)
-	if len(ctx2.assigned[0]) != 1 || ctx2.assigned[0][0] != cp.Remaining[0] {
-		t.Fatalf("restored: %+v", ctx2.assigned)
+	if len(ctx2.Assigned[0]) != 1 || ctx2.Assigned[0][0] != cp.Remaining[0] {
+		t.Fatalf("restored: %+v", ctx2.Assigned)
 	}
 }
 
@@ -183,13 +176,7 @@ func TestConfigurationErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := tt.src.CreateEnumerator(newFakeEnumContext(1))
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("CreateEnumerator: %v, want %q", err, tt.want)
-			}
-			if _, err := tt.src.CreateReader(&fakeReaderContext{parallelism: 1}); err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("CreateReader: %v, want %q", err, tt.want)
-			}
+			sourcetest.CheckRejected(t, tt.src, tt.want)
 		})
 	}
 }
@@ -212,14 +199,11 @@ func TestEndToEndReader(t *testing.T) {
 	}
 	input.WriteString("last")
 	want = append(want, "last")
-	j := startJob(t, FromReader("input", &input), 3, nil, nil)
-	if err := j.run(-1); err != nil {
+	j, err := sourcetest.Run(t, FromReader("input", &input), noWatermarks, 3, sourcetest.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.stop(); err != nil {
-		t.Fatal(err)
-	}
-	recs := j.records()
+	recs := j.Records()
 	if !slices.Equal(recs[0], want) {
 		t.Fatalf("subtask 0 got %d records, want %d in order", len(recs[0]), len(want))
 	}
@@ -270,14 +254,11 @@ func TestEndToEndSocket(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			addr := serve(t, tt.chunks...)
 			// The job ends when the server closes the connection.
-			j := startJob(t, TextStream(addr, tt.delim), 2, nil, nil)
-			if err := j.run(-1); err != nil {
+			j, err := sourcetest.Run(t, TextStream(addr, tt.delim), noWatermarks, 2, sourcetest.Options{})
+			if err != nil {
 				t.Fatal(err)
 			}
-			if err := j.stop(); err != nil {
-				t.Fatal(err)
-			}
-			recs := j.records()
+			recs := j.Records()
 			if !slices.Equal(recs[0], tt.want) || len(recs[1]) != 0 {
 				t.Fatalf("got %q and %q, want %q", recs[0], recs[1], tt.want)
 			}
@@ -300,10 +281,10 @@ func freeAddr(t *testing.T) string {
 func TestConnectFailsAfterRetries(t *testing.T) {
 	addr := freeAddr(t)
 	src := TextStream(addr, '\n').WithMaxRetries(2).WithRetryDelay(10 * time.Millisecond)
-	j := startJob(t, src, 1, nil, nil)
+	j := sourcetest.Start(t, src, noWatermarks, 1, sourcetest.Options{})
 	start := time.Now()
-	err := j.run(-1)
-	if stopErr := j.stop(); stopErr != nil {
+	err := j.Run()
+	if stopErr := j.Stop(); stopErr != nil {
 		t.Fatal(stopErr)
 	}
 	if err == nil || !strings.Contains(err.Error(), "cannot connect to "+addr+" after 3 attempt(s)") {
@@ -317,13 +298,17 @@ func TestConnectFailsAfterRetries(t *testing.T) {
 func TestConnectRetriesUntilServerIsUp(t *testing.T) {
 	addr := freeAddr(t)
 	src := TextStream(addr, '\n').WithMaxRetries(-1).WithRetryDelay(10 * time.Millisecond)
-	j := startJob(t, src, 1, nil, nil)
+	j := sourcetest.Start(t, src, noWatermarks, 1, sourcetest.Options{})
 	done := make(chan error, 1)
-	go func() { done <- j.run(-1) }()
+	go func() { done <- j.Run() }()
 	time.Sleep(50 * time.Millisecond)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Skipf("port taken meanwhile: %v", err)
+	}
+	// A source that never connects fails the test instead of hanging it.
+	if err := ln.(*net.TCPListener).SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
 	}
 	c, err := ln.Accept()
 	if err != nil {
@@ -335,10 +320,10 @@ func TestConnectRetriesUntilServerIsUp(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if err := j.stop(); err != nil {
+	if err := j.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if got := j.records()[0]; !slices.Equal(got, []string{"late"}) {
+	if got := j.Output(0).Values(); !slices.Equal(got, []string{"late"}) {
 		t.Fatalf("got %q", got)
 	}
 }
@@ -357,22 +342,27 @@ func TestCancelWhileWaitingForData(t *testing.T) {
 			accepted <- c
 		}
 	}()
-	j := startJob(t, TextStream(ln.Addr().String(), '\n'), 1, nil, nil)
+	j := sourcetest.Start(t, TextStream(ln.Addr().String(), '\n'), noWatermarks, 1, sourcetest.Options{})
 	done := make(chan error, 1)
-	go func() { done <- j.run(-1) }()
-	c := <-accepted
+	go func() { done <- j.Run() }()
+	var c net.Conn
+	select {
+	case c = <-accepted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the source did not connect")
+	}
 	defer c.Close()
-	for j.countRecords() < 1 {
+	for j.Len() < 1 {
 		time.Sleep(time.Millisecond)
 	}
-	j.interrupt()
+	j.Interrupt()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
 	// Closing must interrupt the fetcher blocked in Read on a silent
 	// connection.
 	stopped := make(chan error, 1)
-	go func() { stopped <- j.stop() }()
+	go func() { stopped <- j.Stop() }()
 	select {
 	case err := <-stopped:
 		if err != nil {

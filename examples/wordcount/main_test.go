@@ -336,6 +336,11 @@ func checkOutput(t *testing.T, dir string, want map[string]int, parallelism int)
 	if total != wantTotal {
 		t.Errorf("output has %d lines, want one per input word: %d", total, wantTotal)
 	}
+	// Thousands of words hash to every subtask, so each of the parallelism
+	// writers has some; fewer writers would mean -D was not applied.
+	if len(want) >= 1000 && len(writers) != parallelism {
+		t.Errorf("output written by %d writers, want %d (one per subtask)", len(writers), parallelism)
+	}
 	if len(writers) > parallelism {
 		t.Errorf("output written by %d writers, want at most %d (parallelism)", len(writers), parallelism)
 	}
