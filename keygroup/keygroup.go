@@ -3,6 +3,7 @@ package keygroup
 import (
 	"fmt"
 	"math/bits"
+	"reflect"
 )
 
 // UpperBoundMaxParallelism is the largest supported maximum parallelism (Flink's 1<<15).
@@ -86,8 +87,10 @@ func (r Range) Len() int { return r.End - r.Start + 1 }
 type Hasher interface{ HashCode() int32 }
 
 // HashCode returns a process-independent hash code for key. Strings and
-// integers hash as Java does; other types must implement Hasher, or fall back
-// to hashing their fmt representation (slow, but stable).
+// integers (also named types of those kinds) hash as Java does; a key that
+// implements Hasher uses its own code; other types fall back to their
+// String method or fmt representation (slow, but stable). HasherFor agrees
+// with it for every type.
 func HashCode(key any) int32 {
 	switch k := key.(type) {
 	case string:
@@ -98,34 +101,40 @@ func HashCode(key any) int32 {
 		return int64Hash(k)
 	case int32:
 		return k
-	case int16:
-		return int32(k)
-	case int8:
-		return int32(k)
-	case uint:
-		return int64Hash(int64(k))
-	case uint64:
-		return int64Hash(int64(k))
-	case uint32:
-		return int32(k)
-	case uint16:
-		return int32(k)
-	case uint8:
-		return int32(k)
 	case bool:
-		if k {
-			return 1231
-		}
-		return 1237
+		return boolHash(k)
 	case []byte:
 		return bytesHash(k)
 	case Hasher:
 		return k.HashCode()
-	case fmt.Stringer:
-		return StringHash(k.String())
-	default:
-		return StringHash(fmt.Sprintf("%#v", k))
 	}
+	v := reflect.ValueOf(key)
+	switch v.Kind() {
+	case reflect.String:
+		return StringHash(v.String())
+	case reflect.Int, reflect.Int64:
+		return int64Hash(v.Int())
+	case reflect.Int32, reflect.Int16, reflect.Int8:
+		return int32(v.Int())
+	case reflect.Uint, reflect.Uint64, reflect.Uintptr:
+		return int64Hash(int64(v.Uint()))
+	case reflect.Uint32, reflect.Uint16, reflect.Uint8:
+		return int32(uint32(v.Uint()))
+	case reflect.Bool:
+		return boolHash(v.Bool())
+	}
+	if s, ok := key.(fmt.Stringer); ok {
+		return StringHash(s.String())
+	}
+	return StringHash(fmt.Sprintf("%#v", key))
+}
+
+// boolHash is Java's Boolean.hashCode.
+func boolHash(b bool) int32 {
+	if b {
+		return 1231
+	}
+	return 1237
 }
 
 // StringHash is Java's String.hashCode over UTF-16 code units.

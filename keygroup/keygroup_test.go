@@ -1,6 +1,9 @@
 package keygroup
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestDefaultMaxParallelism(t *testing.T) {
 	cases := []struct{ p, want int }{
@@ -76,25 +79,46 @@ func FuzzStringHash(f *testing.F) {
 	})
 }
 
-type word string
+type (
+	word      string
+	count     int64
+	small     uint16
+	flag      bool
+	customKey string
+	named     struct{ A, B int }
+)
+
+func (c customKey) HashCode() int32 { return int32(len(c)) }
+func (n named) String() string      { return fmt.Sprint(n.A, "/", n.B) }
+
+// checkHasher asserts that HasherFor[K] and HashCode agree on k, and that
+// both give want.
+func checkHasher[K comparable](t *testing.T, k K, want int32) {
+	t.Helper()
+	if got := HasherFor[K]()(k); got != want {
+		t.Errorf("HasherFor[%T](%v) = %d, want %d", k, k, got, want)
+	}
+	if got := HashCode(k); got != want {
+		t.Errorf("HashCode(%T %v) = %d, want %d", k, k, got, want)
+	}
+}
 
 func TestHasherForMatchesHashCode(t *testing.T) {
-	if got, want := HasherFor[string]()("hello"), HashCode("hello"); got != want {
-		t.Fatalf("string: %d != %d", got, want)
-	}
-	if got, want := HasherFor[word]()("hello"), HashCode("hello"); got != want {
-		t.Fatalf("named string: %d != %d", got, want)
-	}
-	if got, want := HasherFor[int64]()(-1<<40), HashCode(int64(-1<<40)); got != want {
-		t.Fatalf("int64: %d != %d", got, want)
-	}
-	if got, want := HasherFor[uint16]()(65535), HashCode(uint16(65535)); got != want {
-		t.Fatalf("uint16: %d != %d", got, want)
-	}
+	checkHasher(t, "hello", 99162322) // Java "hello".hashCode()
+	checkHasher(t, word("hello"), 99162322)
+	checkHasher(t, int64(-1<<40), int64Hash(-1<<40))
+	checkHasher(t, count(-1<<40), int64Hash(-1<<40))
+	checkHasher(t, int32(-7), -7)
+	checkHasher(t, uint32(1<<31), -1<<31)
+	checkHasher(t, uint16(65535), 65535)
+	checkHasher(t, small(65535), 65535)
+	checkHasher(t, int8(-3), -3)
+	checkHasher(t, true, 1231)
+	checkHasher(t, flag(false), 1237)
+	checkHasher(t, customKey("abcd"), 4)
+	checkHasher(t, named{1, 2}, StringHash("1/2"))
 	type pair struct{ A, B int }
-	if got, want := HasherFor[pair]()(pair{1, 2}), HashCode(pair{1, 2}); got != want {
-		t.Fatalf("struct: %d != %d", got, want)
-	}
+	checkHasher(t, pair{1, 2}, StringHash(fmt.Sprintf("%#v", pair{1, 2})))
 }
 
 func BenchmarkHasherForString(b *testing.B) {

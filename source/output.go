@@ -182,10 +182,12 @@ func (o *sourceOutput[T]) Collect(v T) { o.CollectWithTimestamp(v, eventtime.NoT
 
 func (o *sourceOutput[T]) CollectWithTimestamp(v T, ts int64) {
 	ts = o.r.strategy.Timestamp(v, ts)
+	// Record first, then the generator, as Flink does: a watermark the
+	// event triggers must not overtake the event itself.
+	o.r.out.Collect(v, ts)
 	if o.gen != nil {
 		o.gen.OnEvent(v, ts, o.wm)
 	}
-	o.r.out.Collect(v, ts)
 }
 
 func (o *sourceOutput[T]) EmitWatermark(wm int64) {

@@ -824,7 +824,7 @@ func TestAPIWindowConfigErrors(t *testing.T) {
 	if err == nil {
 		t.Fatal("a negative allowed lateness was accepted")
 	}
-	if s := err.Error(); !containsAll(s, "lateness", "stream: Window(Aggregate)") {
+	if s := err.Error(); !containsAll(s, "lateness", `"Window(Reduce)"`) {
 		t.Fatalf("error %q does not explain the bad lateness and the operator", s)
 	}
 }

@@ -2,6 +2,9 @@ package stream
 
 import (
 	"fmt"
+	"strings"
+
+	"github.com/weirstream/weir/keygroup"
 
 	"github.com/weirstream/weir/runtime/graph"
 	"github.com/weirstream/weir/runtime/operator"
@@ -18,20 +21,42 @@ type DataStream[T any] struct {
 	part     task.Partitioning
 	explicit bool
 	keyHash  any
+	// derived says how this stream derives from its operator's main output
+	// ("side output x", "rebalance"); operator setters refuse it, as the
+	// operator belongs to the stream it was created as (Flink allows them
+	// only on SingleOutputStreamOperator).
+	derived string
+}
+
+// own panics when s is a derived stream, so a setter cannot silently
+// reconfigure the operator behind it.
+func (s *DataStream[T]) own(setter string) {
+	if s.derived != "" {
+		panic(fmt.Sprintf("stream: %s on the %s of %q would reconfigure %q itself; call it on the stream the operator returned", setter, s.derived, s.node.Name, s.node.Name))
+	}
 }
 
 // Env returns the environment the stream belongs to.
 func (s *DataStream[T]) Env() *Environment { return s.env }
 
 // Name sets the operator's name (shown in logs, errors and the UI).
-func (s *DataStream[T]) Name(name string) *DataStream[T] { s.node.Name = name; return s }
+func (s *DataStream[T]) Name(name string) *DataStream[T] {
+	s.own("Name")
+	s.node.Name = name
+	return s
+}
 
 // UID sets the operator's stable identity: state in checkpoints and
 // savepoints is addressed by it, so set it on every stateful operator.
-func (s *DataStream[T]) UID(uid string) *DataStream[T] { s.node.UID = uid; return s }
+func (s *DataStream[T]) UID(uid string) *DataStream[T] {
+	s.own("UID")
+	s.node.UID = uid
+	return s
+}
 
 // SetParallelism sets how many subtasks run the operator.
 func (s *DataStream[T]) SetParallelism(n int) *DataStream[T] {
+	s.own("SetParallelism")
 	if n < 1 {
 		panic(fmt.Sprintf("stream: parallelism of %q must be >= 1, got %d", s.node.Name, n))
 	}
@@ -39,17 +64,27 @@ func (s *DataStream[T]) SetParallelism(n int) *DataStream[T] {
 	return s
 }
 
-// SetMaxParallelism sets the operator's number of key groups.
+// SetMaxParallelism sets the operator's number of key groups (1 to 32768).
 func (s *DataStream[T]) SetMaxParallelism(n int) *DataStream[T] {
+	s.own("SetMaxParallelism")
+	if n < 1 || n > keygroup.UpperBoundMaxParallelism {
+		s.env.buildErrs = append(s.env.buildErrs, fmt.Errorf("stream: max parallelism of %q must be between 1 and %d, got %d", s.node.Name, keygroup.UpperBoundMaxParallelism, n))
+		return s
+	}
 	s.node.MaxParallelism = n
 	return s
 }
 
 // StartNewChain makes the operator the head of a new chain.
-func (s *DataStream[T]) StartNewChain() *DataStream[T] { s.node.Chaining = graph.ChainHead; return s }
+func (s *DataStream[T]) StartNewChain() *DataStream[T] {
+	s.own("StartNewChain")
+	s.node.Chaining = graph.ChainHead
+	return s
+}
 
 // DisableChaining runs the operator in a chain of its own.
 func (s *DataStream[T]) DisableChaining() *DataStream[T] {
+	s.own("DisableChaining")
 	s.node.Chaining = graph.ChainNever
 	return s
 }
@@ -57,6 +92,9 @@ func (s *DataStream[T]) DisableChaining() *DataStream[T] {
 func (s *DataStream[T]) withPartitioning(p task.Partitioning) *DataStream[T] {
 	c := *s
 	c.part, c.explicit, c.keyHash = p, true, nil
+	if c.derived == "" {
+		c.derived = strings.ToLower(p.String()) + " stream"
+	}
 	return &c
 }
 
@@ -106,7 +144,7 @@ type Tag interface{ ID() string }
 
 // SideOutput returns the records the operator behind s emitted to tag.
 func SideOutput[X, T any](s *DataStream[T], tag OutputTag[X]) *DataStream[X] {
-	return &DataStream[X]{env: s.env, node: s.node, tag: tag.id}
+	return &DataStream[X]{env: s.env, node: s.node, tag: tag.id, derived: fmt.Sprintf("side output %q", tag.id)}
 }
 
 // Union merges streams of the same type into one.

@@ -64,6 +64,11 @@ func ParseArgs(args []string) (*config.Configuration, []string, error) {
 		a := rest[i]
 		var file string
 		switch {
+		case a == "--":
+			// Everything after "--" belongs to the job.
+			remaining = append(remaining, rest[i:]...)
+			i = len(rest)
+			continue
 		case a == "--config" || a == "-config":
 			if i+1 >= len(rest) {
 				return nil, nil, fmt.Errorf("stream: %s needs a file path", a)

@@ -1,6 +1,8 @@
 package stream
 
 import (
+	"fmt"
+
 	"time"
 
 	"github.com/weirstream/weir/config"
@@ -44,7 +46,13 @@ func (s *Sink) Name(name string) *Sink { s.node.Name = name; return s }
 func (s *Sink) UID(uid string) *Sink { s.node.UID = uid; return s }
 
 // SetParallelism sets how many subtasks write.
-func (s *Sink) SetParallelism(n int) *Sink { s.node.Parallelism = n; return s }
+func (s *Sink) SetParallelism(n int) *Sink {
+	if n < 1 {
+		panic(fmt.Sprintf("stream: parallelism of sink %q must be >= 1, got %d", s.node.Name, n))
+	}
+	s.node.Parallelism = n
+	return s
+}
 
 // DisableChaining runs the sink in a chain of its own.
 func (s *Sink) DisableChaining() *Sink { s.node.Chaining = graph.ChainNever; return s }

@@ -77,10 +77,11 @@ func (o *timestampsOp[T]) Open(ctx operator.Context) error {
 
 func (o *timestampsOp[T]) ProcessElement(v T, ts int64) error {
 	ts = o.strategy.Timestamp(v, ts)
+	// Record before any watermark it triggers, so the record is not late.
+	o.out.Collect(v, ts)
 	if o.gen != nil {
 		o.gen.OnEvent(v, ts, &o.emit)
 	}
-	o.out.Collect(v, ts)
 	return nil
 }
 

@@ -53,8 +53,12 @@ func windowed[T any, K comparable, W window.Window, R any](w *WindowedStream[T, 
 	env := w.ks.in.env
 	// Build one operator now so configuration mistakes surface from
 	// Execute, before anything runs.
-	if _, err := newOp(cfg); err != nil {
-		env.buildErrs = append(env.buildErrs, fmt.Errorf("stream: %s: %w", name, err))
+	check := cfg
+	if check.Name == "" {
+		check.Name = name
+	}
+	if _, err := newOp(check); err != nil {
+		env.buildErrs = append(env.buildErrs, fmt.Errorf("stream: %w", err))
 	}
 	return keyedInput[T, K, R](w.ks, name, func() operator.Operator {
 		op, err := newOp(cfg)
@@ -74,7 +78,7 @@ func WindowReduce[T any, K comparable, W window.Window](w *WindowedStream[T, K, 
 // WindowReduceProcess folds records with fn and hands the result to pf with
 // the window's metadata.
 func WindowReduceProcess[T any, K comparable, W window.Window, R any](w *WindowedStream[T, K, W], fn func(a, b T) (T, error), pf window.ProcessFunction[T, R, K, W]) *DataStream[R] {
-	return WindowAggregateProcess[T, K, W, *reduceAcc[T], T, R](w, reduceAggregate[T]{fn}, pf)
+	return windowAggregate[T, K, W, *reduceAcc[T], T, R](w, "Window(Reduce)", reduceAggregate[T]{fn}, pf)
 }
 
 // WindowAggregate aggregates each window incrementally with agg.
@@ -85,13 +89,17 @@ func WindowAggregate[T any, K comparable, W window.Window, ACC, R any](w *Window
 // WindowAggregateProcess aggregates incrementally with agg and hands the
 // result to pf with the window's metadata.
 func WindowAggregateProcess[T any, K comparable, W window.Window, ACC, V, R any](w *WindowedStream[T, K, W], agg state.AggregateFunction[T, ACC, V], pf window.ProcessFunction[V, R, K, W]) *DataStream[R] {
+	return windowAggregate(w, "Window(Aggregate)", agg, pf)
+}
+
+func windowAggregate[T any, K comparable, W window.Window, ACC, V, R any](w *WindowedStream[T, K, W], name string, agg state.AggregateFunction[T, ACC, V], pf window.ProcessFunction[V, R, K, W]) *DataStream[R] {
 	if w.cfg.Evictor != nil {
 		// Evicting windows keep every record; aggregate after eviction.
-		return windowed[T, K, W, R](w, "Window(Aggregate)", func(cfg window.Config[K, T, W]) (operator.Operator, error) {
+		return windowed[T, K, W, R](w, name, func(cfg window.Config[K, T, W]) (operator.Operator, error) {
 			return window.NewBufferingOperator(cfg, window.ProcessFunction[T, R, K, W](&aggregateAfterEvict[T, K, W, ACC, V, R]{agg: agg, pf: instance(pf)}))
 		})
 	}
-	return windowed[T, K, W, R](w, "Window(Aggregate)", func(cfg window.Config[K, T, W]) (operator.Operator, error) {
+	return windowed[T, K, W, R](w, name, func(cfg window.Config[K, T, W]) (operator.Operator, error) {
 		return window.NewAggregatingOperator(cfg, agg, instance(pf))
 	})
 }

@@ -87,6 +87,20 @@ func (g *StreamGraph) AddNode(n *Node) *Node {
 // AddEdge appends e.
 func (g *StreamGraph) AddEdge(e *Edge) { g.Edges = append(g.Edges, e) }
 
+// clone copies the nodes and edges (not what they point to).
+func (g *StreamGraph) clone() *StreamGraph {
+	c := &StreamGraph{Nodes: make([]*Node, len(g.Nodes)), Edges: make([]*Edge, len(g.Edges))}
+	for i, n := range g.Nodes {
+		cp := *n
+		c.Nodes[i] = &cp
+	}
+	for i, e := range g.Edges {
+		cp := *e
+		c.Edges[i] = &cp
+	}
+	return c
+}
+
 // Vertex is a chain of nodes that runs as one task per parallel subtask.
 type Vertex struct {
 	ID             int
@@ -117,10 +131,13 @@ func (j *JobGraph) Chained(e *Edge) bool { return j.VertexOf[e.From] == j.Vertex
 var ErrInvalid = errors.New("graph: invalid job")
 
 // Build resolves parallelism and partitioning and chains the StreamGraph.
-func Build(g *StreamGraph, cfg *config.Configuration) (*JobGraph, error) {
-	if len(g.Nodes) == 0 {
+// It works on copies of the nodes and edges, so g can be planned again with
+// another configuration.
+func Build(src *StreamGraph, cfg *config.Configuration) (*JobGraph, error) {
+	if len(src.Nodes) == 0 {
 		return nil, fmt.Errorf("%w: no operators; add a source and a sink before Execute", ErrInvalid)
 	}
+	g := src.clone()
 	defPar := config.Get(cfg, config.ParallelismDefault)
 	defMax := config.Get(cfg, config.MaxParallelism)
 	chaining := config.Get(cfg, config.OperatorChaining)
@@ -139,6 +156,9 @@ func Build(g *StreamGraph, cfg *config.Configuration) (*JobGraph, error) {
 			if n.MaxParallelism <= 0 {
 				n.MaxParallelism = keygroup.DefaultMaxParallelism(n.Parallelism)
 			}
+		}
+		if n.MaxParallelism > keygroup.UpperBoundMaxParallelism {
+			return nil, fmt.Errorf("%w: operator %q has max parallelism %d; it must be between 1 and %d", ErrInvalid, n.Name, n.MaxParallelism, keygroup.UpperBoundMaxParallelism)
 		}
 		if n.Parallelism > n.MaxParallelism {
 			return nil, fmt.Errorf("%w: operator %q has parallelism %d above its max parallelism %d; raise pipeline.max-parallelism", ErrInvalid, n.Name, n.Parallelism, n.MaxParallelism)
@@ -190,14 +210,14 @@ func Build(g *StreamGraph, cfg *config.Configuration) (*JobGraph, error) {
 		names := make([]string, len(v.Nodes))
 		for i, n := range v.Nodes {
 			names[i] = n.Name
-			fmt.Fprintf(h, "node %s %s %d %d %d\n", n.UID, n.Name, n.Parallelism, n.MaxParallelism, n.Chaining)
+			_, _ = fmt.Fprintf(h, "node %s %s %d %d %d\n", n.UID, n.Name, n.Parallelism, n.MaxParallelism, n.Chaining)
 		}
 		v.Name = strings.Join(names, " -> ")
 	}
 	edges := append([]*Edge(nil), g.Edges...)
 	sort.SliceStable(edges, func(i, j int) bool { return edges[i].From < edges[j].From })
 	for _, e := range edges {
-		fmt.Fprintf(h, "edge %d %d %s %d %s %s\n", e.From, e.To, e.Tag, e.Input, e.Part, e.Port.TypeName())
+		_, _ = fmt.Fprintf(h, "edge %d %d %s %d %s %s\n", e.From, e.To, e.Tag, e.Input, e.Part, e.Port.TypeName())
 	}
 	jg.Fingerprint = hex.EncodeToString(h.Sum(nil))[:16]
 	return jg, nil

@@ -36,6 +36,15 @@ func (v *valve) status(ch int, idle bool) (changed, allIdle bool, wm int64, adva
 	v.idle[ch] = idle
 	wm, advanced = v.recompute()
 	now := v.computeAllIdle()
+	if now && !v.allIdle {
+		// As Flink's StatusWatermarkValve: when the last active channel
+		// turns idle, flush the largest watermark any live channel reached,
+		// so what the idle inputs already allow still fires.
+		if hi := v.maxLive(); hi > v.combined {
+			v.combined = hi
+			wm, advanced = hi, true
+		}
+	}
 	changed = now != v.allIdle
 	v.allIdle = now
 	return changed, now, wm, advanced
@@ -59,6 +68,16 @@ func (v *valve) computeAllIdle() bool {
 		anyIdle = true
 	}
 	return anyIdle
+}
+
+func (v *valve) maxLive() int64 {
+	hi := eventtime.MinWatermark
+	for i, wm := range v.wms {
+		if !v.ended[i] {
+			hi = max(hi, wm)
+		}
+	}
+	return hi
 }
 
 func (v *valve) recompute() (int64, bool) {

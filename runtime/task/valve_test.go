@@ -40,3 +40,19 @@ func TestValveMinimumIdleAndEnd(t *testing.T) {
 		t.Fatalf("channel 0 active again below the combined watermark: changed=%v idle=%v adv=%v", changed, idle, adv)
 	}
 }
+
+func TestValveFlushesMaxWatermarkWhenAllChannelsIdle(t *testing.T) {
+	v := newValve(2)
+	v.watermark(0, 990)
+	if wm, adv := v.watermark(1, 3); !adv || wm != 3 {
+		t.Fatalf("both channels reported: got (%d, %v), want (3, true)", wm, adv)
+	}
+	changed, idle, wm, adv := v.status(0, true)
+	if changed || idle || adv || wm != 3 {
+		t.Fatalf("channel 0 idle, channel 1 still active at 3: changed=%v idle=%v wm=%d adv=%v", changed, idle, wm, adv)
+	}
+	changed, idle, wm, adv = v.status(1, true)
+	if !changed || !idle || !adv || wm != 990 {
+		t.Fatalf("last channel idle: changed=%v idle=%v wm=%d adv=%v; want the largest watermark 990 flushed", changed, idle, wm, adv)
+	}
+}

@@ -53,7 +53,8 @@ func Run(env *stream.Environment, name string) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := env.Execute(ctx, name)
-	if err != nil && !(errors.Is(err, context.Canceled) && ctx.Err() != nil) {
+	interrupted := errors.Is(err, context.Canceled) && ctx.Err() != nil
+	if err != nil && !interrupted {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(1)
 	}
@@ -62,8 +63,9 @@ func Run(env *stream.Environment, name string) {
 // Usage prints a usage line, the job's flags and the configuration hint.
 func Usage(fs *flag.FlagSet, synopsis string) func() {
 	return func() {
-		fmt.Fprintf(fs.Output(), "usage: %s\n\n", synopsis)
+		out := fs.Output()
+		_, _ = fmt.Fprintf(out, "usage: %s\n\n", synopsis)
 		fs.PrintDefaults()
-		fmt.Fprintf(fs.Output(), "\nConfiguration: -D key=value (e.g. -D parallelism.default=4) or --config FILE (YAML).\n")
+		_, _ = fmt.Fprintf(out, "\nConfiguration: -D key=value (e.g. -D parallelism.default=4) or --config FILE (YAML).\n")
 	}
 }
