@@ -10,6 +10,18 @@ type valueEntry[T any] struct {
 
 func purgeValue[T any](e *valueEntry[T], now int64) bool { return e.exp <= now }
 
+// readCurrent begins an access and reads the current key's value, for the
+// Get of value-like states.
+func readCurrent[T any](s *keyedState[valueEntry[T]]) (T, bool, error) {
+	g, now, err := s.begin()
+	if err != nil {
+		var zero T
+		return zero, false, err
+	}
+	v, ok := readValue(s, g, now)
+	return v, ok, nil
+}
+
 // readValue looks up the current entry applying TTL on read: an expired
 // entry is purged and returned only with ReturnExpiredIfNotCleanedUp; a live
 // one is refreshed with OnReadAndWrite.
@@ -58,13 +70,7 @@ func newValueState[T any](b *HeapBackend, name string, p ttlPolicy) *valueState[
 }
 
 func (s *valueState[T]) Value() (T, bool, error) {
-	g, now, err := s.begin()
-	if err != nil {
-		var zero T
-		return zero, false, err
-	}
-	v, ok := readValue(&s.keyedState, g, now)
-	return v, ok, nil
+	return readCurrent(&s.keyedState)
 }
 
 func (s *valueState[T]) Update(v T) error {
@@ -97,13 +103,7 @@ func newReducingState[T any](b *HeapBackend, name string, p ttlPolicy, reduce fu
 }
 
 func (s *reducingState[T]) Get() (T, bool, error) {
-	g, now, err := s.begin()
-	if err != nil {
-		var zero T
-		return zero, false, err
-	}
-	v, ok := readValue(&s.keyedState, g, now)
-	return v, ok, nil
+	return readCurrent(&s.keyedState)
 }
 
 func (s *reducingState[T]) Add(v T) error {

@@ -56,6 +56,21 @@ func noTimestampError(assigner string) error {
 		"AssignTimestampsAndWatermarks), or use a processing-time window assigner", ErrNoTimestamp, assigner)
 }
 
+// windowTime is the time a time-window assigner places a record at: its
+// timestamp, or the subtask's clock for processing-time assigners. invalid
+// is the assigner's validation error.
+func windowTime(invalid error, eventTime bool, assigner string, ts int64, ctx AssignerContext) (int64, error) {
+	switch {
+	case invalid != nil:
+		return 0, invalid
+	case !eventTime:
+		return ctx.CurrentProcessingTime(), nil
+	case ts == eventtime.NoTimestamp:
+		return 0, noTimestampError(assigner)
+	}
+	return ts, nil
+}
+
 func firstOffset(offset []time.Duration) int64 {
 	if len(offset) == 0 {
 		return 0
@@ -102,13 +117,9 @@ func TumblingProcessingTimeWindows[T any](size time.Duration, offset ...time.Dur
 func (a *tumbling[T]) validate() error { return a.err }
 
 func (a *tumbling[T]) AssignWindows(_ T, ts int64, ctx AssignerContext) ([]TimeWindow, error) {
-	if a.err != nil {
-		return nil, a.err
-	}
-	if !a.eventTime {
-		ts = ctx.CurrentProcessingTime()
-	} else if ts == eventtime.NoTimestamp {
-		return nil, noTimestampError(a.name)
+	ts, err := windowTime(a.err, a.eventTime, a.name, ts, ctx)
+	if err != nil {
+		return nil, err
 	}
 	start := WindowStartWithOffset(ts, a.offset%a.size, a.size)
 	return []TimeWindow{{Start: start, End: start + a.size}}, nil
@@ -163,13 +174,9 @@ func SlidingProcessingTimeWindows[T any](size, slide time.Duration, offset ...ti
 func (a *sliding[T]) validate() error { return a.err }
 
 func (a *sliding[T]) AssignWindows(_ T, ts int64, ctx AssignerContext) ([]TimeWindow, error) {
-	if a.err != nil {
-		return nil, a.err
-	}
-	if !a.eventTime {
-		ts = ctx.CurrentProcessingTime()
-	} else if ts == eventtime.NoTimestamp {
-		return nil, noTimestampError(a.name)
+	ts, err := windowTime(a.err, a.eventTime, a.name, ts, ctx)
+	if err != nil {
+		return nil, err
 	}
 	windows := make([]TimeWindow, 0, (a.size+a.slide-1)/a.slide)
 	for start := WindowStartWithOffset(ts, a.offset, a.slide); start > ts-a.size; start -= a.slide {
@@ -236,13 +243,9 @@ func newSession[T any](name string, eventTime bool, gap time.Duration) *session[
 func (a *session[T]) validate() error { return a.err }
 
 func (a *session[T]) AssignWindows(v T, ts int64, ctx AssignerContext) ([]TimeWindow, error) {
-	if a.err != nil {
-		return nil, a.err
-	}
-	if !a.eventTime {
-		ts = ctx.CurrentProcessingTime()
-	} else if ts == eventtime.NoTimestamp {
-		return nil, noTimestampError(a.name)
+	ts, err := windowTime(a.err, a.eventTime, a.name, ts, ctx)
+	if err != nil {
+		return nil, err
 	}
 	gap := a.gap
 	if a.dynamic != nil {

@@ -1,115 +1,28 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/weirstream/weir/examples/internal/extest"
 )
 
 // The tests run the demo as a user does: a binary built once per test run
 // (without -race, like the other example tests) whose standard output is
 // checked against statistics computed here from the generator's readings.
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	binPath   string
-	buildErr  error
-)
+var prog = extest.New("./examples/demo")
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	prog.Remove()
 	os.Exit(code)
-}
-
-// binary builds ./examples/demo from the module root on first use.
-func binary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		gomod, err := exec.Command("go", "env", "GOMOD").Output()
-		if err != nil {
-			buildErr = fmt.Errorf("go env GOMOD: %w", err)
-			return
-		}
-		root := filepath.Dir(strings.TrimSpace(string(gomod)))
-		buildDir, err = os.MkdirTemp("", "demo-test-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(buildDir, "bin")
-		cmd := exec.Command("go", "build", "-o", binPath, "./examples/demo")
-		cmd.Dir = root
-		cmd.Env = buildEnv()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./examples/demo: %w\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
-
-// buildEnv drops -race from GOFLAGS so the binary is built without it.
-func buildEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if flags, ok := strings.CutPrefix(kv, "GOFLAGS="); ok {
-			var keep []string
-			for _, f := range strings.Fields(flags) {
-				if f != "-race" && f != "--race" && f != "-race=true" {
-					keep = append(keep, f)
-				}
-			}
-			kv = "GOFLAGS=" + strings.Join(keep, " ")
-		}
-		env = append(env, kv)
-	}
-	return env
-}
-
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
-// run runs the binary with args and returns its exit code and output.
-func run(t *testing.T, args ...string) result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t), args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	res := result{stdout: stdout.String(), stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		res.code = exit.ExitCode()
-	default:
-		t.Fatalf("run %v: %v\nstderr:\n%s", args, err, res.stderr)
-	}
-	if ctx.Err() != nil {
-		t.Fatalf("run %v: did not finish within 60s\nstderr:\n%s", args, res.stderr)
-	}
-	return res
 }
 
 // expectedLines computes the demo's output for count readings from the
@@ -202,11 +115,11 @@ func TestDemo(t *testing.T) {
 	}
 	for _, p := range []int{1, 4} {
 		t.Run(fmt.Sprintf("p=%d", p), func(t *testing.T) {
-			res := run(t, "--count", "5000", "--rate", "0", "-D", fmt.Sprintf("parallelism.default=%d", p))
-			if res.code != 0 {
-				t.Fatalf("exit code %d, want 0\nstderr:\n%s", res.code, res.stderr)
+			res := prog.Run(t, "--count", "5000", "--rate", "0", "-D", fmt.Sprintf("parallelism.default=%d", p))
+			if res.Code != 0 {
+				t.Fatalf("exit code %d, want 0\nstderr:\n%s", res.Code, res.Stderr)
 			}
-			got := printedLines(t, res.stdout, p)
+			got := printedLines(t, res.Stdout, p)
 			sensors := map[string]int{}
 			for _, l := range got {
 				if m := sensorOf.FindStringSubmatch(l); m != nil {
@@ -230,11 +143,11 @@ func TestDemoDefaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the default run is rate-limited to about 4 s")
 	}
-	res := run(t)
-	if res.code != 0 {
-		t.Fatalf("exit code %d, want 0\nstderr:\n%s", res.code, res.stderr)
+	res := prog.Run(t)
+	if res.Code != 0 {
+		t.Fatalf("exit code %d, want 0\nstderr:\n%s", res.Code, res.Stderr)
 	}
-	if got, want := printedLines(t, res.stdout, 1), expectedLines(t, 100_000); !slices.Equal(got, want) {
+	if got, want := printedLines(t, res.Stdout, 1), expectedLines(t, 100_000); !slices.Equal(got, want) {
 		t.Errorf("printed %d lines, want %d (8 sensors x 100 seconds) matching the readings' statistics", len(got), len(want))
 	}
 }
@@ -252,12 +165,12 @@ func TestDemoErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := run(t, tt.args...)
-			if res.code != 2 {
-				t.Errorf("exit code %d, want 2", res.code)
+			res := prog.Run(t, tt.args...)
+			if res.Code != 2 {
+				t.Errorf("exit code %d, want 2", res.Code)
 			}
-			if !strings.Contains(res.stderr, tt.wantMsg) {
-				t.Errorf("stderr does not name %q:\n%s", tt.wantMsg, res.stderr)
+			if !strings.Contains(res.Stderr, tt.wantMsg) {
+				t.Errorf("stderr does not name %q:\n%s", tt.wantMsg, res.Stderr)
 			}
 		})
 	}

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -17,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/weirstream/weir/examples/internal/extest"
 )
 
 // The tests run the example as a user does: a binary built once per test
@@ -24,104 +23,12 @@ import (
 // process itself runs under -race), fed generated files, its output checked
 // against an oracle that shares no code with the job.
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	binPath   string
-	buildErr  error
-)
+var prog = extest.New("./examples/windowsum")
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	prog.Remove()
 	os.Exit(code)
-}
-
-// binary builds ./examples/windowsum from the module root on first use.
-func binary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		gomod, err := exec.Command("go", "env", "GOMOD").Output()
-		if err != nil {
-			buildErr = fmt.Errorf("go env GOMOD: %w", err)
-			return
-		}
-		root := filepath.Dir(strings.TrimSpace(string(gomod)))
-		buildDir, err = os.MkdirTemp("", "windowsum-test-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(buildDir, "bin")
-		cmd := exec.Command("go", "build", "-o", binPath, "./examples/windowsum")
-		cmd.Dir = root
-		cmd.Env = buildEnv()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./examples/windowsum: %w\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
-
-// buildEnv drops -race from GOFLAGS so the binary is built without it.
-func buildEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if flags, ok := strings.CutPrefix(kv, "GOFLAGS="); ok {
-			var keep []string
-			for _, f := range strings.Fields(flags) {
-				if f != "-race" && f != "--race" && f != "-race=true" {
-					keep = append(keep, f)
-				}
-			}
-			kv = "GOFLAGS=" + strings.Join(keep, " ")
-		}
-		env = append(env, kv)
-	}
-	return env
-}
-
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
-// run runs the binary with args and returns its exit code and output.
-func run(t *testing.T, args ...string) result {
-	t.Helper()
-	res, err := runBinary(binary(t), args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
-}
-
-// runBinary runs bin with args, for at most 60 s; it is safe to call from
-// any goroutine.
-func runBinary(bin string, args ...string) (result, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	res := result{stdout: stdout.String(), stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		return res, fmt.Errorf("run %v: did not finish within 60s\nstderr:\n%s", args, res.stderr)
-	case err == nil:
-	case errors.As(err, &exit):
-		res.code = exit.ExitCode()
-	default:
-		return res, fmt.Errorf("run %v: %w\nstderr:\n%s", args, err, res.stderr)
-	}
-	return res, nil
 }
 
 // The oracle.
@@ -491,9 +398,9 @@ func TestWindowSumHandCases(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := filepath.Join(dir, "out")
-			res := run(t, append([]string{"--input", input, "--output", out}, tc.flags...)...)
-			if res.code != 0 {
-				t.Fatalf("exit code %d, want 0\nstderr:\n%s", res.code, res.stderr)
+			res := prog.Run(t, append([]string{"--input", input, "--output", out}, tc.flags...)...)
+			if res.Code != 0 {
+				t.Fatalf("exit code %d, want 0\nstderr:\n%s", res.Code, res.Stderr)
 			}
 			diffSorted(t, "windows", readLines(t, out), sorted(tc.window))
 			diffSorted(t, "late", readLines(t, filepath.Join(out, "late")), sorted(tc.late))
@@ -511,9 +418,9 @@ func TestWindowSumLateLineAsRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	res := run(t, "--input", input, "--output", out, "--window", "1s", "--out-of-orderness", "0s")
-	if res.code != 0 {
-		t.Fatalf("exit code %d, want 0\nstderr:\n%s", res.code, res.stderr)
+	res := prog.Run(t, "--input", input, "--output", out, "--window", "1s", "--out-of-orderness", "0s")
+	if res.Code != 0 {
+		t.Fatalf("exit code %d, want 0\nstderr:\n%s", res.Code, res.Stderr)
 	}
 	diffSorted(t, "windows", readLines(t, out), []string{"a,10000,11000,1,1"})
 	late := readLines(t, filepath.Join(out, "late"))
@@ -555,9 +462,9 @@ func TestWindowSumRandom(t *testing.T) {
 				out := filepath.Join(t.TempDir(), "out")
 				args := append([]string{"--input", input, "--output", out, "--out-of-orderness", "500ms",
 					"-D", fmt.Sprintf("parallelism.default=%d", p)}, mode.flags...)
-				res := run(t, args...)
-				if res.code != 0 {
-					t.Fatalf("exit code %d, want 0\nstderr:\n%s", res.code, res.stderr)
+				res := prog.Run(t, args...)
+				if res.Code != 0 {
+					t.Fatalf("exit code %d, want 0\nstderr:\n%s", res.Code, res.Stderr)
 				}
 				gotWindows, gotLate := readLines(t, out), readLines(t, filepath.Join(out, "late"))
 				diffSorted(t, "windows", gotWindows, wantWindows)
@@ -594,14 +501,14 @@ func TestWindowSumParallelLateAtStart(t *testing.T) {
 	// The runs start together, more of them than there are cores
 	// (t.Parallel would run only GOMAXPROCS at a time).
 	const runs = 8
-	bin := binary(t)
+	bin := prog.Path(t)
 	dir := t.TempDir()
-	results := make([]result, runs)
+	results := make([]extest.Result, runs)
 	errs := make([]error, runs)
 	var wg sync.WaitGroup
 	for i := range runs {
 		wg.Go(func() {
-			results[i], errs[i] = runBinary(bin, "--input", input, "--output", filepath.Join(dir, strconv.Itoa(i)),
+			results[i], errs[i] = extest.Exec(bin, "--input", input, "--output", filepath.Join(dir, strconv.Itoa(i)),
 				"--window", "1s", "--out-of-orderness", "0s", "-D", "parallelism.default=4")
 		})
 	}
@@ -610,8 +517,8 @@ func TestWindowSumParallelLateAtStart(t *testing.T) {
 		if errs[i] != nil {
 			t.Fatal(errs[i])
 		}
-		if results[i].code != 0 {
-			t.Fatalf("run %d: exit code %d, want 0\nstderr:\n%s", i, results[i].code, results[i].stderr)
+		if results[i].Code != 0 {
+			t.Fatalf("run %d: exit code %d, want 0\nstderr:\n%s", i, results[i].Code, results[i].Stderr)
 		}
 		out := filepath.Join(dir, strconv.Itoa(i))
 		gotWindows, gotLate := readLines(t, out), readLines(t, filepath.Join(out, "late"))
@@ -659,16 +566,16 @@ func TestWindowSumErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := run(t, tt.args...)
+			res := prog.Run(t, tt.args...)
 			switch {
-			case tt.wantCode == -1 && res.code == 0:
+			case tt.wantCode == -1 && res.Code == 0:
 				t.Errorf("exit code 0, want non-zero")
-			case tt.wantCode > 0 && res.code != tt.wantCode:
-				t.Errorf("exit code %d, want %d", res.code, tt.wantCode)
+			case tt.wantCode > 0 && res.Code != tt.wantCode:
+				t.Errorf("exit code %d, want %d", res.Code, tt.wantCode)
 			}
 			for _, m := range tt.wantMsg {
-				if !strings.Contains(res.stderr, m) {
-					t.Errorf("stderr does not name %q:\n%s", m, res.stderr)
+				if !strings.Contains(res.Stderr, m) {
+					t.Errorf("stderr does not name %q:\n%s", m, res.Stderr)
 				}
 			}
 		})

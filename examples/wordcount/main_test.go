@@ -1,22 +1,19 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode"
+
+	"github.com/weirstream/weir/examples/internal/extest"
 )
 
 // The tests run the example as a user does: a binary built once per test
@@ -24,95 +21,12 @@ import (
 // process itself runs under -race), fed generated files, its part files
 // checked against an oracle that shares no code with the job.
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	binPath   string
-	buildErr  error
-)
+var prog = extest.New("./examples/wordcount")
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	prog.Remove()
 	os.Exit(code)
-}
-
-// binary builds ./examples/wordcount from the module root on first use.
-func binary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		gomod, err := exec.Command("go", "env", "GOMOD").Output()
-		if err != nil {
-			buildErr = fmt.Errorf("go env GOMOD: %w", err)
-			return
-		}
-		root := filepath.Dir(strings.TrimSpace(string(gomod)))
-		buildDir, err = os.MkdirTemp("", "wordcount-test-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(buildDir, "bin")
-		cmd := exec.Command("go", "build", "-o", binPath, "./examples/wordcount")
-		cmd.Dir = root
-		cmd.Env = buildEnv()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./examples/wordcount: %w\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
-
-// buildEnv drops -race from GOFLAGS so the binary is built without it.
-func buildEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if flags, ok := strings.CutPrefix(kv, "GOFLAGS="); ok {
-			var keep []string
-			for _, f := range strings.Fields(flags) {
-				if f != "-race" && f != "--race" && f != "-race=true" {
-					keep = append(keep, f)
-				}
-			}
-			kv = "GOFLAGS=" + strings.Join(keep, " ")
-		}
-		env = append(env, kv)
-	}
-	return env
-}
-
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
-// run runs the binary with args and returns its exit code and output.
-func run(t *testing.T, args ...string) result {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t), args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	res := result{stdout: stdout.String(), stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		res.code = exit.ExitCode()
-	default:
-		t.Fatalf("run %v: %v\nstderr:\n%s", args, err, res.stderr)
-	}
-	if ctx.Err() != nil {
-		t.Fatalf("run %v: did not finish within 60s\nstderr:\n%s", args, res.stderr)
-	}
-	return res
 }
 
 // spaces are separators: each is white space by unicode.IsSpace, several
@@ -406,9 +320,9 @@ func TestWordCountFile(t *testing.T) {
 	for _, p := range []int{1, 4} {
 		t.Run(fmt.Sprintf("p=%d", p), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
-			res := run(t, "--input", input, "--output", out, "-D", fmt.Sprintf("parallelism.default=%d", p))
-			if res.code != 0 {
-				t.Fatalf("exit code %d, want 0\nstderr:\n%s", res.code, res.stderr)
+			res := prog.Run(t, "--input", input, "--output", out, "-D", fmt.Sprintf("parallelism.default=%d", p))
+			if res.Code != 0 {
+				t.Fatalf("exit code %d, want 0\nstderr:\n%s", res.Code, res.Stderr)
 			}
 			checkOutput(t, out, want, p)
 		})
@@ -455,9 +369,9 @@ func TestWordCountDirectory(t *testing.T) {
 	for _, p := range []int{1, 4} {
 		t.Run(fmt.Sprintf("p=%d", p), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
-			res := run(t, "--input", dir, "--output", out, "-D", fmt.Sprintf("parallelism.default=%d", p))
-			if res.code != 0 {
-				t.Fatalf("exit code %d, want 0\nstderr:\n%s", res.code, res.stderr)
+			res := prog.Run(t, "--input", dir, "--output", out, "-D", fmt.Sprintf("parallelism.default=%d", p))
+			if res.Code != 0 {
+				t.Fatalf("exit code %d, want 0\nstderr:\n%s", res.Code, res.Stderr)
 			}
 			checkOutput(t, out, want, p)
 		})
@@ -471,9 +385,9 @@ func TestWordCountEmptyInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	res := run(t, "--input", input, "--output", out)
-	if res.code != 0 {
-		t.Fatalf("exit code %d, want 0\nstderr:\n%s", res.code, res.stderr)
+	res := prog.Run(t, "--input", input, "--output", out)
+	if res.Code != 0 {
+		t.Fatalf("exit code %d, want 0\nstderr:\n%s", res.Code, res.Stderr)
 	}
 	if _, err := os.Stat(out); err == nil {
 		checkOutput(t, out, map[string]int{}, 1)
@@ -504,16 +418,16 @@ func TestWordCountErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := run(t, tt.args...)
+			res := prog.Run(t, tt.args...)
 			switch {
-			case tt.wantCode == -1 && res.code == 0:
+			case tt.wantCode == -1 && res.Code == 0:
 				t.Errorf("exit code 0, want non-zero")
-			case tt.wantCode > 0 && res.code != tt.wantCode:
-				t.Errorf("exit code %d, want %d", res.code, tt.wantCode)
+			case tt.wantCode > 0 && res.Code != tt.wantCode:
+				t.Errorf("exit code %d, want %d", res.Code, tt.wantCode)
 			}
 			for _, m := range tt.wantMsg {
-				if !strings.Contains(res.stderr, m) {
-					t.Errorf("stderr does not name %q:\n%s", m, res.stderr)
+				if !strings.Contains(res.Stderr, m) {
+					t.Errorf("stderr does not name %q:\n%s", m, res.Stderr)
 				}
 			}
 		})
