@@ -3,6 +3,7 @@ package operator
 import (
 	"github.com/weirstream/weir/config"
 	"github.com/weirstream/weir/keygroup"
+	"github.com/weirstream/weir/snapshot"
 )
 
 // Batch is the unit records travel in between subtasks: a typed slice plus
@@ -103,6 +104,9 @@ type Context interface {
 	// Execute runs fn later in the subtask goroutine; safe to call from any
 	// goroutine (async I/O, fetchers). An error from fn fails the task.
 	Execute(name string, fn func() error)
+	// Restored is the state to start from, or nil for a fresh start. Read
+	// it in Open.
+	Restored() *Restored
 }
 
 // ProcessingTimeService is the subtask's clock and one-shot timers. Timer
@@ -126,3 +130,77 @@ type Abort struct{ Err error }
 
 // Fail aborts the running operator with err.
 func Fail(err error) { panic(Abort{Err: err}) }
+
+// SnapshotContext describes the checkpoint or savepoint an operator
+// snapshots for.
+type SnapshotContext struct {
+	CheckpointID int64
+	// Timestamp is when the checkpoint was triggered (ms since the epoch).
+	Timestamp int64
+	// Savepoint is true for savepoints (user-triggered, canonical,
+	// possibly followed by a stop).
+	Savepoint bool
+}
+
+// KeyedSnapshot is the frozen keyed state of one subtask, taken in the
+// subtask goroutine by a copy-on-write freeze whose cost does not grow
+// with the state size. WriteKeyGroup and Release run on the checkpoint's
+// writer goroutine, concurrently with further processing.
+type KeyedSnapshot interface {
+	KeyGroups() keygroup.Range
+	// WriteKeyGroup appends key group kg's entries (every state and timer)
+	// to e in the canonical format.
+	WriteKeyGroup(kg int, e *snapshot.Encoder) error
+	// Release frees the frozen view; called once writing ended.
+	Release()
+}
+
+// StateSnapshot is what an operator snapshotted at a barrier.
+type StateSnapshot struct {
+	// Lists is operator (non-keyed) state, encoded in the subtask goroutine.
+	Lists []snapshot.ListState
+	// Keyed is nil for operators without keyed state.
+	Keyed KeyedSnapshot
+}
+
+// Snapshotter is implemented by operators that have state. The task calls
+// SnapshotState in its goroutine when the checkpoint barrier has reached
+// the operator (before forwarding the barrier downstream), so the result
+// reflects exactly the records before the barrier.
+type Snapshotter interface {
+	SnapshotState(ctx SnapshotContext) (StateSnapshot, error)
+}
+
+// CheckpointListener is told when a checkpoint the operator took part in
+// completed (every subtask's state and the metadata are durable) or was
+// aborted. Two-phase-commit sinks commit on completion.
+type CheckpointListener interface {
+	NotifyCheckpointComplete(checkpointID int64) error
+	NotifyCheckpointAborted(checkpointID int64) error
+}
+
+// Restored is the state one operator subtask starts from, already
+// redistributed for its index and parallelism.
+type Restored struct {
+	// CheckpointID is the checkpoint or savepoint restored from.
+	CheckpointID int64
+	// Lists is the operator state assigned to this subtask.
+	Lists []snapshot.ListState
+	// KeyGroups calls fn with the bytes of every key group of this
+	// subtask's range that has state, in key group order. nil without keyed
+	// state.
+	KeyGroups func(fn func(kg int, data []byte) error) error
+}
+
+// List returns the restored operator state named name, or nil.
+func (r *Restored) List(name string) *snapshot.ListState {
+	if r == nil {
+		return nil
+	}
+	for i := range r.Lists {
+		if r.Lists[i].Name == name {
+			return &r.Lists[i]
+		}
+	}
+	return nil
+}

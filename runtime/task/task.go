@@ -37,6 +37,8 @@ type OperatorSpec struct {
 	Parallelism    int
 	MaxParallelism int
 	Outputs        []OutEdge
+	// Restored is the state the operator starts from (nil: fresh).
+	Restored *operator.Restored
 }
 
 // OutEdge is one consumer of an operator's main output (Tag "") or of one
@@ -104,9 +106,10 @@ func (t *Task) Mailbox() *Mailbox { return t.mailbox }
 // ProcessingTime is the subtask's timer service.
 func (t *Task) ProcessingTime() operator.ProcessingTimeService { return t.pt }
 
-// Context returns the operator.Context for an operator of this subtask.
-func (t *Task) Context(name, uid string, parallelism, maxParallelism int) operator.Context {
-	return &opContext{t: t, name: name, uid: uid, par: parallelism, maxPar: maxParallelism}
+// Context returns the operator.Context for an operator of this subtask;
+// restored is the state it starts from (nil for a fresh start).
+func (t *Task) Context(name, uid string, parallelism, maxParallelism int, restored *operator.Restored) operator.Context {
+	return &opContext{t: t, name: name, uid: uid, par: parallelism, maxPar: maxParallelism, restored: restored}
 }
 
 // Build wires the chain: ops head first, their outputs, and the head's
@@ -211,7 +214,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 func (t *Task) openAll() error {
 	for i := len(t.ops) - 1; i >= 0; i-- {
 		t.tr.current = i
-		if err := t.ops[i].Operator.Open(t.Context(t.ops[i].Name, t.ops[i].UID, t.ops[i].Parallelism, t.ops[i].MaxParallelism)); err != nil {
+		if err := t.ops[i].Operator.Open(t.Context(t.ops[i].Name, t.ops[i].UID, t.ops[i].Parallelism, t.ops[i].MaxParallelism, t.ops[i].Restored)); err != nil {
 			return failure{i, fmt.Errorf("open: %w", err)}
 		}
 	}
@@ -455,7 +458,10 @@ type opContext struct {
 	t           *Task
 	name, uid   string
 	par, maxPar int
+	restored    *operator.Restored
 }
+
+func (c *opContext) Restored() *operator.Restored { return c.restored }
 
 func (c *opContext) OperatorName() string                           { return c.name }
 func (c *opContext) UID() string                                    { return c.uid }

@@ -30,11 +30,12 @@ type opContext struct {
 	cfg                  *config.Configuration
 }
 
-func (c *opContext) OperatorName() string { return "Source: test" }
-func (c *opContext) UID() string          { return "source-test" }
-func (c *opContext) SubtaskIndex() int    { return c.subtask }
-func (c *opContext) Parallelism() int     { return c.parallelism }
-func (c *opContext) MaxParallelism() int  { return MaxParallelism }
+func (c *opContext) OperatorName() string         { return "Source: test" }
+func (c *opContext) Restored() *operator.Restored { return nil }
+func (c *opContext) UID() string                  { return "source-test" }
+func (c *opContext) SubtaskIndex() int            { return c.subtask }
+func (c *opContext) Parallelism() int             { return c.parallelism }
+func (c *opContext) MaxParallelism() int          { return MaxParallelism }
 func (c *opContext) KeyGroupRange() keygroup.Range {
 	return keygroup.RangeFor(MaxParallelism, c.parallelism, c.subtask)
 }
