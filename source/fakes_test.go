@@ -134,11 +134,12 @@ type fakeContext struct {
 	pt                   operator.ProcessingTimeService
 }
 
-func (c *fakeContext) OperatorName() string { return "Source: test" }
-func (c *fakeContext) UID() string          { return "source-test" }
-func (c *fakeContext) SubtaskIndex() int    { return c.subtask }
-func (c *fakeContext) Parallelism() int     { return c.parallelism }
-func (c *fakeContext) MaxParallelism() int  { return 128 }
+func (c *fakeContext) OperatorName() string         { return "Source: test" }
+func (c *fakeContext) Restored() *operator.Restored { return nil }
+func (c *fakeContext) UID() string                  { return "source-test" }
+func (c *fakeContext) SubtaskIndex() int            { return c.subtask }
+func (c *fakeContext) Parallelism() int             { return c.parallelism }
+func (c *fakeContext) MaxParallelism() int          { return 128 }
 func (c *fakeContext) KeyGroupRange() keygroup.Range {
 	return keygroup.RangeFor(128, c.parallelism, c.subtask)
 }
