@@ -50,3 +50,5 @@ func (Gob[T]) Decode(b []byte) (T, error) {
 	}
 	return v, nil
 }
+
+func typeName(v any) string { return fmt.Sprintf("%T", v) }
