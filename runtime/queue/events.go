@@ -11,9 +11,31 @@ type Watermark struct{ Timestamp int64 }
 // or active again.
 type WatermarkStatus struct{ Idle bool }
 
+// EndOfData says the producer emitted its last record on the channel.
+// The channel stays open for checkpoint barriers until EndOfPartition, so
+// a final checkpoint can commit what the last records produced.
+type EndOfData struct{}
+
 // EndOfPartition is the last element a producer sends on a channel.
 type EndOfPartition struct{}
 
+// Barrier is a checkpoint barrier: everything before it on a channel
+// belongs to checkpoint ID, everything after it to later ones.
+type Barrier struct {
+	ID int64
+	// Timestamp is when the checkpoint was triggered (ms since the epoch).
+	Timestamp int64
+	// Savepoint marks a savepoint barrier.
+	Savepoint bool
+}
+
+// CancelBarrier tells the consumer that checkpoint ID was aborted, so it
+// stops aligning for it (Flink's CancelCheckpointMarker).
+type CancelBarrier struct{ ID int64 }
+
 func (Watermark) isEvent()       {}
 func (WatermarkStatus) isEvent() {}
+func (EndOfData) isEvent()       {}
 func (EndOfPartition) isEvent()  {}
+func (Barrier) isEvent()         {}
+func (CancelBarrier) isEvent()   {}

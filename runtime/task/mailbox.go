@@ -28,11 +28,15 @@ func NewMailbox() *Mailbox { return &Mailbox{signal: make(chan struct{}, 1)} }
 
 // Put enqueues fn; it is dropped once the mailbox is closed (the subtask
 // is gone, so nothing could run it).
-func (m *Mailbox) Put(name string, fn func() error) {
+func (m *Mailbox) Put(name string, fn func() error) { m.TryPut(name, fn) }
+
+// TryPut is Put that reports whether fn was queued: false when the subtask
+// has ended.
+func (m *Mailbox) TryPut(name string, fn func() error) bool {
 	m.mu.Lock()
 	if m.mu.closed {
 		m.mu.Unlock()
-		return
+		return false
 	}
 	m.mu.queue = append(m.mu.queue, mail{name: name, fn: fn})
 	m.mu.Unlock()
@@ -40,6 +44,7 @@ func (m *Mailbox) Put(name string, fn func() error) {
 	case m.signal <- struct{}{}:
 	default:
 	}
+	return true
 }
 
 // take removes all queued mail.

@@ -26,6 +26,8 @@ type Config struct {
 	// 0 flushes after every input batch, negative only when batches fill.
 	BufferTimeout time.Duration
 	BatchSize     int
+	// Checkpoints is nil when checkpointing is off.
+	Checkpoints *CheckpointConfig
 }
 
 // OperatorSpec is one operator of a chain, head first.
@@ -89,6 +91,15 @@ type Task struct {
 	writers []writer
 	mailBuf []mail
 	done    bool
+
+	// closed marks channels that delivered EndOfPartition.
+	closed []bool
+	align  alignment
+	// dataEnded is set once the operators finished; with checkpointing the
+	// task then waits for finalCheckpoint, the first checkpoint it
+	// snapshots afterwards, to complete.
+	dataEnded       bool
+	finalCheckpoint int64
 }
 
 // New creates a subtask. Wire it with Build before Run.
@@ -177,6 +188,7 @@ func (t *Task) Build(ops []OperatorSpec, inputs []InputSpec) error {
 	}
 	t.gate = queue.NewGate(channels)
 	t.valve = newValve(len(channels))
+	t.closed = make([]bool, len(channels))
 	return nil
 }
 
@@ -275,6 +287,14 @@ func (t *Task) step(ctx context.Context) error {
 }
 
 func (t *Task) stepSource(ctx context.Context) error {
+	if t.dataEnded {
+		// Waiting for the final checkpoint: only mail matters.
+		select {
+		case <-t.mailbox.Signal():
+		case <-ctx.Done():
+		}
+		return nil
+	}
 	t.tr.current = 0
 	status, err := t.src.EmitNext()
 	if err != nil {
@@ -335,8 +355,20 @@ func (t *Task) stepInput(ctx context.Context) error {
 				return failure{0, err}
 			}
 		}
-	case queue.EndOfPartition:
+	case queue.Barrier:
+		if t.cfg.Checkpoints == nil {
+			return fmt.Errorf("task %s: checkpoint barrier %d arrived but checkpointing is off", t.cfg.Name, ev.ID)
+		}
+		return t.onBarrier(ch, ev)
+	case queue.CancelBarrier:
+		t.onCancelBarrier(ev)
+	case queue.EndOfData:
 		return t.endChannel(ch)
+	case queue.EndOfPartition:
+		t.closed[ch] = true
+		if t.cfg.Checkpoints != nil {
+			return t.maybeAligned()
+		}
 	default:
 		if err := t.procs[ch].processBatch(x); err != nil {
 			return failure{0, err}
@@ -370,7 +402,9 @@ func (t *Task) endChannel(ch int) error {
 }
 
 // finish runs when all input is consumed: operators finish head to tail so
-// each sees the last output of its predecessor, then the outputs end.
+// each sees the last output of its predecessor, then the outputs end. With
+// checkpointing the task stays until a final checkpoint completes, so
+// two-phase-commit sinks commit their last output.
 func (t *Task) finish() error {
 	for i, op := range t.ops {
 		t.tr.current = i
@@ -379,9 +413,14 @@ func (t *Task) finish() error {
 		}
 	}
 	for _, w := range t.writers {
-		w.EndPartition()
+		w.emitEvent(queue.EndOfData{})
 	}
-	t.done = true
+	t.dataEnded = true
+	if t.cfg.Checkpoints == nil {
+		t.endPartitions()
+		return nil
+	}
+	t.cfg.Checkpoints.OnEndOfData()
 	return nil
 }
 

@@ -182,6 +182,9 @@ func (w *RecordWriter[T]) CollectSide(string, any, int64) {}
 // EndPartition flushes and sends EndOfPartition on every channel.
 func (w *RecordWriter[T]) EndPartition() { w.broadcastEvent(queue.EndOfPartition{}) }
 
+// emitEvent flushes and sends ev on every channel.
+func (w *RecordWriter[T]) emitEvent(ev queue.Event) { w.broadcastEvent(ev) }
+
 // setContext gives the writer the context that cancels blocked pushes.
 func (w *RecordWriter[T]) setContext(ctx context.Context) { w.ctx = ctx }
 
@@ -200,6 +203,7 @@ func (w *RecordWriter[T]) waitSpace() <-chan struct{} {
 type writer interface {
 	Flush()
 	EndPartition()
+	emitEvent(ev queue.Event)
 	setContext(ctx context.Context)
 	waitSpace() <-chan struct{}
 }
