@@ -222,13 +222,13 @@ func TestEndToEndFailover(t *testing.T) {
 	var emitted0 int
 	if err := c.onSubtask(0, func(op *Operator[int64]) error {
 		var err error
-		state0, err = op.SnapshotState(1)
+		state0, err = op.SnapshotSplits(1)
 		emitted0 = c.outs[0].len()
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.onSubtask(1, func(op *Operator[int64]) error { _, err := op.SnapshotState(1); return err }); err != nil {
+	if err := c.onSubtask(1, func(op *Operator[int64]) error { _, err := op.SnapshotSplits(1); return err }); err != nil {
 		t.Fatal(err)
 	}
 	c.coord.NotifyCheckpointComplete(1)

@@ -8,6 +8,7 @@ import (
 	"github.com/weirstream/weir/config"
 	"github.com/weirstream/weir/eventtime"
 	"github.com/weirstream/weir/runtime/operator"
+	"github.com/weirstream/weir/snapshot"
 )
 
 // Operator hosts a SourceReader in a subtask (Flink's SourceOperator). It is
@@ -168,6 +169,9 @@ func (o *Operator[T]) Open(ctx operator.Context) error {
 	if err := o.typed.create(rctx); err != nil {
 		return fmt.Errorf("source: operator %q: create reader: %w", ctx.OperatorName(), err)
 	}
+	if l := ctx.Restored().List(SplitsStateName); l != nil {
+		o.restored = append(o.restored, l.Elements...)
+	}
 	if err := o.typed.restore(o.restored); err != nil {
 		return fmt.Errorf("source: operator %q: %w", ctx.OperatorName(), err)
 	}
@@ -259,11 +263,25 @@ func (o *Operator[T]) HandleOperatorEvent(ev OperatorEvent) error {
 	return nil
 }
 
-// SnapshotState returns the reader's unfinished splits, each encoded with
+// SplitsStateName is the operator state holding a source subtask's
+// unfinished splits in checkpoints.
+const SplitsStateName = "source-splits"
+
+// SnapshotState implements operator.Snapshotter: the reader's unfinished
+// splits become operator list state, split over the subtasks on restore.
+func (o *Operator[T]) SnapshotState(ctx operator.SnapshotContext) (operator.StateSnapshot, error) {
+	splits, err := o.SnapshotSplits(ctx.CheckpointID)
+	if err != nil {
+		return operator.StateSnapshot{}, err
+	}
+	return operator.StateSnapshot{Lists: []snapshot.ListState{{Name: SplitsStateName, Mode: snapshot.Split, Elements: splits}}}, nil
+}
+
+// SnapshotSplits returns the reader's unfinished splits, each encoded with
 // the source's SplitCodec.
-func (o *Operator[T]) SnapshotState(checkpointID int64) ([][]byte, error) {
+func (o *Operator[T]) SnapshotSplits(checkpointID int64) ([][]byte, error) {
 	if o.output == nil {
-		return nil, errors.New("source: SnapshotState called before Open")
+		return nil, errors.New("source: SnapshotSplits called before Open")
 	}
 	states, err := o.typed.snapshot(checkpointID)
 	if err != nil {
@@ -280,6 +298,10 @@ func (o *Operator[T]) NotifyCheckpointComplete(id int64) error {
 	}
 	return o.typed.reader().NotifyCheckpointComplete(id)
 }
+
+// NotifyCheckpointAborted implements operator.CheckpointListener; readers
+// have nothing to undo.
+func (o *Operator[T]) NotifyCheckpointAborted(int64) error { return nil }
 
 // ProcessWatermark implements operator.Operator. A source has no input, so
 // a watermark arriving here is a wiring error.

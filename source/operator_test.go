@@ -423,7 +423,7 @@ func TestOperatorHandleOperatorEvent(t *testing.T) {
 func TestOperatorSnapshotRestore(t *testing.T) {
 	h := newHarness(t, eventtime.NoWatermarks[int64](), "0").open()
 	h.r.splits = []rangeSplit{{ID: "a", Next: 5, End: 9}, {ID: "b", Next: 1, End: 2}}
-	states, err := h.op.SnapshotState(7)
+	states, err := h.op.SnapshotSplits(7)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -167,6 +167,21 @@ func (s *Sink[T]) NewCommitDriver(w sink.Writer[T]) (sink.CommitDriver, error) {
 	return sink.NewDriver[T, Committable](s, w)
 }
 
+// CommitRestored implements sink.Committing: it publishes the part files
+// a restored checkpoint had pre-committed.
+func (s *Sink[T]) CommitRestored(encoded [][]byte) error {
+	return sink.CommitRestored[T, Committable](s, encoded)
+}
+
+// CleanupAfterRestore implements sink.Cleaner: after the restored
+// committables are published, every in-progress file left under the
+// directory belongs to an attempt that failed after its last checkpoint;
+// its records are replayed, so the files go.
+func (s *Sink[T]) CleanupAfterRestore() error {
+	_, err := s.RemoveInProgress(nil)
+	return err
+}
+
 // CommittableCodec implements sink.TwoPhaseCommittingSink.
 func (s *Sink[T]) CommittableCodec() codec.Codec[Committable] {
 	return codec.JSON[Committable]{}

@@ -12,6 +12,7 @@ import (
 	"github.com/weirstream/weir/keygroup"
 	"github.com/weirstream/weir/runtime/operator"
 	"github.com/weirstream/weir/runtime/task"
+	"github.com/weirstream/weir/snapshot"
 	"github.com/weirstream/weir/source"
 )
 
@@ -29,7 +30,9 @@ const (
 
 // SourceSpec builds the two halves of a FLIP-27 source.
 type SourceSpec struct {
-	NewCoordinator func(parallelism int, cfg *config.Configuration, toSubtask source.SubtaskGateway) source.Coordinator
+	// NewCoordinator builds the coordinator; restored is its state from a
+	// checkpoint, or nil for a fresh start.
+	NewCoordinator func(parallelism int, cfg *config.Configuration, toSubtask source.SubtaskGateway, restored []byte) source.Coordinator
 	NewOperator    func(gw source.CoordinatorGateway) operator.Operator
 }
 
@@ -54,6 +57,10 @@ type Node struct {
 	Out task.Port
 	// Keyed nodes hold keyed state; their max parallelism fixes key groups.
 	Keyed bool
+	// OnRestore, when set, runs once per restore before any subtask
+	// starts, with the node's state in the restored checkpoint (nil when it
+	// has none): two-phase-commit sinks commit restored committables here.
+	OnRestore func(st *snapshot.OperatorState) error
 }
 
 // Edge connects a producer's main (Tag "") or side output to an input of

@@ -219,7 +219,7 @@ func (j *Job[T]) Checkpoint(id int64) *Checkpoint {
 		if err := st.drain(); err != nil {
 			j.t.Fatal(err)
 		}
-		if cp.Readers[i], err = st.op.SnapshotState(id); err != nil {
+		if cp.Readers[i], err = st.op.SnapshotSplits(id); err != nil {
 			j.t.Fatal(err)
 		}
 	}
