@@ -10,8 +10,9 @@ BENCHTIME     ?= 1s
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-test: ## the whole test suite under the race detector (what CI runs)
+test: ## the whole test suite under the race detector (what CI runs); builds MinIO for the S3 tests on first use
 	$(GO) mod download
+	GO=$(GO) ./scripts/install-test-deps.sh
 	$(GO) test -race -timeout 20m ./...
 
 test-short: ## quick tests without the race detector

@@ -14,6 +14,27 @@ type Codec[T any] interface {
 	Decode(b []byte) (T, error)
 }
 
+// AppendEncoder is implemented by codecs that can append an encoding to a
+// caller's buffer, so a caller encoding many values reuses one buffer
+// instead of allocating per value. The binary codecs (For, Binary)
+// implement it. AppendEncode returns dst unchanged with an error.
+type AppendEncoder[T any] interface {
+	AppendEncode(dst []byte, v T) ([]byte, error)
+}
+
+// Append appends the encoding of v by c to dst: through AppendEncode when c
+// implements AppendEncoder, else by appending the result of Encode.
+func Append[T any](c Codec[T], dst []byte, v T) ([]byte, error) {
+	if a, ok := c.(AppendEncoder[T]); ok {
+		return a.AppendEncode(dst, v)
+	}
+	b, err := c.Encode(v)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, b...), nil
+}
+
 // JSON is a Codec using encoding/json: portable and readable, for splits and
 // small state.
 type JSON[T any] struct{}

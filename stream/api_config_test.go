@@ -216,3 +216,33 @@ func TestAPIBatchAndBufferSettings(t *testing.T) {
 		}
 	}
 }
+
+// Jobs take Flink's restore flags: -s/--fromSavepoint, -n/
+// --allowNonRestoredState and --restoreMode, in either flag form.
+func TestAPIParseArgsRestoreFlags(t *testing.T) {
+	t.Setenv(stream.ConfigFileEnv, "")
+	for _, args := range [][]string{
+		{"-s", "/tmp/chk-7", "-n", "--restoreMode", "CLAIM", "--input", "x"},
+		{"--fromSavepoint=/tmp/chk-7", "--allowNonRestoredState", "--restoreMode=CLAIM", "--input", "x"},
+	} {
+		cfg, rest, err := stream.ParseArgs(args)
+		if err != nil {
+			t.Fatalf("%q: %v", args, err)
+		}
+		for key, want := range map[string]string{
+			"execution.savepoint.path":                   "/tmp/chk-7",
+			"execution.savepoint.ignore-unclaimed-state": "true",
+			"execution.savepoint-restore-mode":           "CLAIM",
+		} {
+			if got, _ := cfg.Raw(key); got != want {
+				t.Errorf("%q: %s = %q, want %q", args, key, got, want)
+			}
+		}
+		if want := []string{"--input", "x"}; !slices.Equal(rest, want) {
+			t.Errorf("%q: remaining %q, want %q", args, rest, want)
+		}
+	}
+	if _, _, err := stream.ParseArgs([]string{"-s"}); err == nil {
+		t.Error("-s without a path was accepted")
+	}
+}

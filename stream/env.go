@@ -39,10 +39,24 @@ func NewEnvironment(cfg *config.Configuration) *Environment {
 // ConfigFileEnv names the directory holding config.yaml, as FLINK_CONF_DIR.
 const ConfigFileEnv = "WEIR_CONF_DIR"
 
+// restoreFlags are the restore options of `flink run`, mapped to the
+// configuration keys they set.
+var restoreFlags = map[string]string{
+	"s":             "execution.savepoint.path",
+	"fromSavepoint": "execution.savepoint.path",
+	"restoreMode":   "execution.savepoint-restore-mode",
+}
+
+// allowNonRestoredFlags skip state of operators the job no longer has.
+var allowNonRestoredFlags = map[string]bool{"n": true, "allowNonRestoredState": true}
+
 // ParseArgs builds a configuration the way the weir CLI does: config.yaml
 // from $WEIR_CONF_DIR (if set), then `--config FILE`, then every
-// `-D key=value` / `-Dkey=value`, later ones winning. It returns the other
-// arguments for the job's own flags.
+// `-D key=value` / `-Dkey=value`, later ones winning. Like `flink run` it
+// takes `-s PATH` (--fromSavepoint: restore from a savepoint or retained
+// checkpoint), `-n` (--allowNonRestoredState) and `--restoreMode
+// CLAIM|NO_CLAIM`. It returns the other arguments for the job's own flags;
+// everything after "--" is the job's.
 func ParseArgs(args []string) (*config.Configuration, []string, error) {
 	cfg := config.New()
 	if dir := os.Getenv(ConfigFileEnv); dir != "" {
@@ -62,30 +76,44 @@ func ParseArgs(args []string) (*config.Configuration, []string, error) {
 	var remaining []string
 	for i := 0; i < len(rest); i++ {
 		a := rest[i]
-		var file string
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			name = ""
+		}
 		switch {
 		case a == "--":
 			// Everything after "--" belongs to the job.
 			remaining = append(remaining, rest[i:]...)
 			i = len(rest)
-			continue
-		case a == "--config" || a == "-config":
-			if i+1 >= len(rest) {
-				return nil, nil, fmt.Errorf("stream: %s needs a file path", a)
+		case name == "config" || restoreFlags[name] != "":
+			if !hasValue {
+				if i+1 >= len(rest) {
+					what := "a value"
+					switch name {
+					case "config":
+						what = "a file path"
+					case "s", "fromSavepoint":
+						what = "a savepoint or checkpoint path"
+					}
+					return nil, nil, fmt.Errorf("stream: %s needs %s", a, what)
+				}
+				i++
+				value = rest[i]
 			}
-			file = rest[i+1]
-			i++
-		case strings.HasPrefix(a, "--config="):
-			file = strings.TrimPrefix(a, "--config=")
+			if name == "config" {
+				c, err := config.LoadYAML(value)
+				if err != nil {
+					return nil, nil, err
+				}
+				cfg.Merge(c)
+				continue
+			}
+			props[restoreFlags[name]] = value
+		case allowNonRestoredFlags[name] && !hasValue:
+			props["execution.savepoint.ignore-unclaimed-state"] = "true"
 		default:
 			remaining = append(remaining, a)
-			continue
 		}
-		c, err := config.LoadYAML(file)
-		if err != nil {
-			return nil, nil, err
-		}
-		cfg.Merge(c)
 	}
 	if err := cfg.SetAll(props); err != nil {
 		return nil, nil, err

@@ -1,6 +1,12 @@
 package stream
 
 import (
+	"maps"
+	"slices"
+
+	"github.com/weirstream/weir/checkpoint"
+	"github.com/weirstream/weir/snapshot"
+
 	"fmt"
 
 	"time"
@@ -25,8 +31,8 @@ func FromSource[T any, S source.Split, E any](env *Environment, src source.Sourc
 	n := env.addNode(&graph.Node{
 		Name: name, Out: task.PortFor[T](),
 		Source: &graph.SourceSpec{
-			NewCoordinator: func(parallelism int, cfg *config.Configuration, gw source.SubtaskGateway) source.Coordinator {
-				return source.NewCoordinator(name, src, parallelism, cfg, gw, nil)
+			NewCoordinator: func(parallelism int, cfg *config.Configuration, gw source.SubtaskGateway, restored []byte) source.Coordinator {
+				return source.NewCoordinator(name, src, parallelism, cfg, gw, restored)
 			},
 			NewOperator: func(gw source.CoordinatorGateway) operator.Operator {
 				return source.NewOperator(src, wm, gw)
@@ -66,8 +72,36 @@ func SinkTo[T any](s *DataStream[T], snk sink.Sink[T]) *Sink {
 		Name: "Sink", In: []task.Port{task.PortFor[T]()}, Out: task.PortFor[struct{}](),
 		NewOperator: func() operator.Operator { return &sinkOp[T]{snk: snk} },
 	})
+	if c, ok := snk.(sink.Committing[T]); ok {
+		n.OnRestore = func(st *snapshot.OperatorState) error { return restoreCommitting(c, snk, st) }
+	}
 	s.connect(n, 1)
 	return &Sink{node: n}
+}
+
+// restoreCommitting commits the committables every subtask of a two-phase
+// sink had in the restored checkpoint, then lets the sink clean up what the
+// failed attempt left behind.
+func restoreCommitting[T any](c sink.Committing[T], snk sink.Sink[T], st *snapshot.OperatorState) error {
+	if st != nil {
+		var all [][]byte
+		for _, sub := range st.Subtasks {
+			for _, l := range sub.Lists {
+				if l.Name == committablesStateName {
+					all = append(all, l.Elements...)
+				}
+			}
+		}
+		if err := c.CommitRestored(all); err != nil {
+			return fmt.Errorf("commit the output the checkpoint pre-committed: %w", err)
+		}
+	}
+	if cl, ok := snk.(sink.Cleaner); ok {
+		if err := cl.CleanupAfterRestore(); err != nil {
+			return fmt.Errorf("clean up after restore: %w", err)
+		}
+	}
+	return nil
 }
 
 type sinkOp[T any] struct {
@@ -76,7 +110,18 @@ type sinkOp[T any] struct {
 	writer sink.Writer[T]
 	commit sink.CommitDriver
 	cancel func()
+	// checkpointing: two-phase sinks commit on checkpoint completion, not
+	// at the end of input.
+	checkpointing bool
+	// pending holds the encoded committables of each checkpoint not yet
+	// known complete; a checkpoint's state holds all of them, so a restore
+	// from any of them commits everything before it.
+	pending map[int64][][]byte
 }
+
+// committablesStateName is the operator state holding a two-phase sink's
+// pre-committed, not yet committed output.
+const committablesStateName = "sink-committables"
 
 func (o *sinkOp[T]) Open(ctx operator.Context) error {
 	if err := o.open(ctx, nil); err != nil {
@@ -87,6 +132,8 @@ func (o *sinkOp[T]) Open(ctx operator.Context) error {
 		return err
 	}
 	o.writer = w
+	o.checkpointing = config.Get(ctx.Config(), checkpoint.Interval) > 0
+	o.pending = map[int64][][]byte{}
 	if tp, ok := o.snk.(sink.Committing[T]); ok {
 		if o.commit, err = tp.NewCommitDriver(w); err != nil {
 			return err
@@ -125,11 +172,51 @@ func (o *sinkOp[T]) Finish() error {
 	if err := o.writer.Flush(true); err != nil {
 		return err
 	}
-	if o.commit != nil {
+	if o.commit != nil && !o.checkpointing {
 		return o.commit.PrepareAndCommit()
 	}
 	return nil
 }
+
+// SnapshotState implements operator.Snapshotter: a plain sink flushes
+// (at-least-once); a two-phase sink pre-commits, and its committables go
+// into the checkpoint.
+func (o *sinkOp[T]) SnapshotState(ctx operator.SnapshotContext) (operator.StateSnapshot, error) {
+	if o.commit == nil {
+		return operator.StateSnapshot{}, o.writer.Flush(false)
+	}
+	prepared, err := o.commit.Prepare()
+	if err != nil {
+		return operator.StateSnapshot{}, err
+	}
+	o.pending[ctx.CheckpointID] = prepared
+	var all [][]byte
+	for _, id := range slices.Sorted(maps.Keys(o.pending)) {
+		all = append(all, o.pending[id]...)
+	}
+	return operator.StateSnapshot{Lists: []snapshot.ListState{{Name: committablesStateName, Mode: snapshot.Split, Elements: all}}}, nil
+}
+
+// NotifyCheckpointComplete commits what checkpoints up to id pre-committed.
+func (o *sinkOp[T]) NotifyCheckpointComplete(id int64) error {
+	if o.commit == nil {
+		return nil
+	}
+	for _, cid := range slices.Sorted(maps.Keys(o.pending)) {
+		if cid > id {
+			break
+		}
+		if err := o.commit.Commit(o.pending[cid]); err != nil {
+			return err
+		}
+		delete(o.pending, cid)
+	}
+	return nil
+}
+
+// NotifyCheckpointAborted keeps the committables: the next checkpoint's
+// state carries them and its completion commits them.
+func (o *sinkOp[T]) NotifyCheckpointAborted(int64) error { return nil }
 
 func (o *sinkOp[T]) Close() error {
 	if o.cancel != nil {

@@ -27,6 +27,13 @@ type Barrier struct {
 	Timestamp int64
 	// Savepoint marks a savepoint barrier.
 	Savepoint bool
+	// Stop marks a stop-with-savepoint: after their snapshot, sources emit
+	// nothing more, and every task ends once the savepoint completes (or
+	// resumes if it is aborted).
+	Stop bool
+	// Drain, with Stop, ends the input first: sources finish, emitting the
+	// final watermark, so every window and timer fires before the savepoint.
+	Drain bool
 }
 
 // CancelBarrier tells the consumer that checkpoint ID was aborted, so it

@@ -51,14 +51,20 @@ type alignment struct {
 	last int64
 }
 
-// TriggerCheckpoint makes a source task snapshot and emit barrier b. It
-// returns false when the task has already ended.
+// TriggerCheckpoint makes a task without running inputs (a source, or a
+// task whose inputs all ended) snapshot and emit barrier b. It returns
+// false when the task has already ended.
 func (t *Task) TriggerCheckpoint(b queue.Barrier) bool {
 	return t.mailbox.TryPut("checkpoint", func() error {
 		if b.ID <= t.align.last {
 			return nil
 		}
 		t.align.last = b.ID
+		if b.Drain && !t.dataEnded {
+			if err := t.finish(); err != nil {
+				return err
+			}
+		}
 		return t.snapshot(b)
 	})
 }
@@ -75,8 +81,13 @@ func (t *Task) NotifyCheckpointComplete(id int64) {
 				}
 			}
 		}
-		if t.finalCheckpoint > 0 && id >= t.finalCheckpoint {
+		switch {
+		case t.finalCheckpoint > 0 && id >= t.finalCheckpoint:
 			t.endPartitions()
+		case t.stopping > 0 && id >= t.stopping:
+			// Stop-with-savepoint: every task got the barrier and ends
+			// now; no records follow it.
+			t.done = true
 		}
 		return nil
 	})
@@ -96,6 +107,10 @@ func (t *Task) NotifyCheckpointAborted(id int64) {
 		}
 		if t.align.pending && t.align.barrier.ID == id {
 			t.cancelAlignment()
+		}
+		if t.stopping == id {
+			// The stop failed; the job goes on.
+			t.stopping = 0
 		}
 		return nil
 	})
@@ -198,6 +213,9 @@ func (t *Task) snapshot(b queue.Barrier) error {
 	}
 	if t.dataEnded && t.finalCheckpoint == 0 {
 		t.finalCheckpoint = b.ID
+	}
+	if b.Stop {
+		t.stopping = b.ID
 	}
 	t.cfg.Checkpoints.OnSnapshot(b, snaps)
 	return nil

@@ -100,6 +100,9 @@ type Task struct {
 	// snapshots afterwards, to complete.
 	dataEnded       bool
 	finalCheckpoint int64
+	// stopping is the stop-with-savepoint the task snapshotted: a source
+	// emits nothing more until it completes (the task ends) or is aborted.
+	stopping int64
 }
 
 // New creates a subtask. Wire it with Build before Run.
@@ -287,8 +290,8 @@ func (t *Task) step(ctx context.Context) error {
 }
 
 func (t *Task) stepSource(ctx context.Context) error {
-	if t.dataEnded {
-		// Waiting for the final checkpoint: only mail matters.
+	if t.dataEnded || t.stopping > 0 {
+		// Waiting for the final checkpoint or a stop: only mail matters.
 		select {
 		case <-t.mailbox.Signal():
 		case <-ctx.Done():

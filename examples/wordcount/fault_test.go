@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/weirstream/weir/examples/internal/extest"
+)
+
+// The fault tests run wordcount with frequent checkpoints, kill it with
+// SIGKILL at random moments, restart it from the latest retained
+// checkpoint (sometimes at another parallelism) and check that the
+// committed output holds every count 1..n of every word exactly once.
+
+var chkDir = regexp.MustCompile(`^chk-(\d+)$`)
+
+// latestCheckpoint returns the retained checkpoint with the highest id
+// under dir (layout <dir>/<job-id>/chk-<n>/_metadata), or "".
+func latestCheckpoint(t *testing.T, dir string) string {
+	t.Helper()
+	jobs, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	best, bestID := "", -1
+	for _, j := range jobs {
+		chks, _ := os.ReadDir(filepath.Join(dir, j.Name()))
+		for _, c := range chks {
+			m := chkDir.FindStringSubmatch(c.Name())
+			if m == nil {
+				continue
+			}
+			id, _ := strconv.Atoi(m[1])
+			p := filepath.Join(dir, j.Name(), c.Name())
+			if _, err := os.Stat(filepath.Join(p, "_metadata")); err == nil && id > bestID {
+				best, bestID = p, id
+			}
+		}
+	}
+	return best
+}
+
+// checkExactlyOnce reads the committed part files in dir (names starting
+// with neither '.' nor '_') and checks that every word has each count
+// 1..want[word] exactly once and nothing else.
+func checkExactlyOnce(t *testing.T, dir string, want map[string]int) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]int{}
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || !e.Type().IsRegular() {
+			continue
+		}
+		if !partName.MatchString(name) {
+			t.Errorf("finished file %q is not named part-<uuid>-<n>", name)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+			if line == "" {
+				continue
+			}
+			i := strings.LastIndexByte(line, ',')
+			n, err := strconv.Atoi(line[i+1:])
+			if i < 0 || err != nil {
+				t.Fatalf("bad line %q in %s", line, name)
+			}
+			got[line[:i]] = append(got[line[:i]], n)
+		}
+	}
+	bad := 0
+	for w, n := range want {
+		counts := got[w]
+		slices.Sort(counts)
+		ok := len(counts) == n
+		for i := 0; ok && i < n; i++ {
+			ok = counts[i] == i+1
+		}
+		if !ok {
+			if bad++; bad <= 10 {
+				show := counts
+				if len(show) > 12 {
+					show = show[:12]
+				}
+				t.Errorf("word %q: committed counts %v (%d values), want 1..%d once each", w, show, len(counts), n)
+			}
+		}
+		delete(got, w)
+	}
+	for w := range got {
+		t.Errorf("committed output has word %q, which the input does not have", w)
+	}
+	if bad > 10 {
+		t.Errorf("... and %d more words", bad-10)
+	}
+}
+
+// startJob starts the wordcount binary; the caller kills or waits for it.
+func startJob(t *testing.T, args ...string) (*exec.Cmd, *strings.Builder) {
+	t.Helper()
+	cmd := exec.Command(prog.Path(t), args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &stderr
+}
+
+func TestWordCountSurvivesKills(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts a job several times")
+	}
+	r := newRand(t)
+	dir := t.TempDir()
+	input := filepath.Join(dir, "in.txt")
+	lines := genLines(r, vocabulary(r, 5000), 400_000)
+	writeLines(t, input, lines, "\n")
+	want := oracleCounts(lines)
+	out := filepath.Join(dir, "out")
+	checkpoints := filepath.Join(dir, "checkpoints")
+	base := []string{"--input", input, "--output", out,
+		"-D", "execution.checkpointing.interval=" + strconv.Itoa(100+r.IntN(100)) + "ms",
+		"-D", "state.checkpoints.dir=" + checkpoints,
+		"-D", "execution.checkpointing.externalized-checkpoint-retention=RETAIN_ON_CANCELLATION",
+		"-D", "state.checkpoints.num-retained=2"}
+	parallelisms := []int{2, 1, 3, 4, 2, 1, 3}
+	kills := 0
+	for run := 0; ; run++ {
+		p := parallelisms[run%len(parallelisms)]
+		args := append(slices.Clone(base), "-D", fmt.Sprintf("parallelism.default=%d", p))
+		restore := latestCheckpoint(t, checkpoints)
+		if restore != "" {
+			args = append(args, "-s", restore)
+		} else if err := os.RemoveAll(out); err != nil {
+			// Nothing is committed before the first checkpoint completes,
+			// so a run without one starts over cleanly.
+			t.Fatal(err)
+		}
+		cmd, stderr := startJob(t, args...)
+		if kills < 6 {
+			// Let it checkpoint a few times, then kill it mid-flight.
+			delay := time.Duration(250+r.IntN(600)) * time.Millisecond
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				t.Logf("run %d (p=%d, from %q) finished before the kill after %v: %v", run, p, filepath.Base(restore), delay, err)
+				if err != nil {
+					t.Fatalf("run %d failed: %v\n%s", run, err, stderr)
+				}
+				checkExactlyOnce(t, out, want)
+				if kills < 5 {
+					t.Fatalf("the job finished after %d kills; the input is too small to kill it 5 times", kills)
+				}
+				return
+			case <-time.After(delay):
+			}
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			<-done
+			kills++
+			t.Logf("run %d (p=%d, from %q) killed after %v", run, p, filepath.Base(restore), delay)
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), extest.Timeout)
+		err := waitOrKill(ctx, cmd)
+		cancel()
+		if err != nil {
+			t.Fatalf("final run (p=%d, from %q): %v\n%s", p, filepath.Base(restore), err, stderr)
+		}
+		checkExactlyOnce(t, out, want)
+		return
+	}
+}
+
+func waitOrKill(ctx context.Context, cmd *exec.Cmd) error {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		_ = cmd.Process.Kill()
+		<-done
+		return fmt.Errorf("did not finish within %v", extest.Timeout)
+	}
+}
