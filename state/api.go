@@ -1,6 +1,10 @@
 package state
 
-import "time"
+import (
+	"time"
+
+	"github.com/weirstream/weir/codec"
+)
 
 // ValueState holds one value per key (and namespace).
 type ValueState[T any] interface {
@@ -67,6 +71,11 @@ type AggregatingState[IN, OUT any] interface {
 // AggregateFunction is Flink's incremental aggregation: an accumulator
 // created once per key/window, inputs added, partial accumulators merged
 // (session windows), and a result read out.
+//
+// Add and Merge may change the accumulator in place and return it; while a
+// snapshot still reads an accumulator that references memory (a pointer, a
+// map, a slice), the backend hands them a copy made with the accumulator's
+// codec.
 type AggregateFunction[IN, ACC, OUT any] interface {
 	CreateAccumulator() ACC
 	Add(v IN, acc ACC) ACC
@@ -74,29 +83,41 @@ type AggregateFunction[IN, ACC, OUT any] interface {
 	Merge(a, b ACC) ACC
 }
 
+// Codecs in descriptors turn state into bytes for checkpoints and
+// savepoints; nil means codec.For of the type. A restore must use codecs
+// that read what the snapshot's codecs wrote.
+
 // ValueDescriptor names a ValueState.
 type ValueDescriptor[T any] struct {
-	Name string
-	TTL  *TTLConfig
+	Name  string
+	TTL   *TTLConfig
+	Codec codec.Codec[T]
 }
 
 // ListDescriptor names a ListState.
 type ListDescriptor[T any] struct {
 	Name string
 	TTL  *TTLConfig
+	// Codec encodes one element.
+	Codec codec.Codec[T]
 }
 
 // MapDescriptor names a MapState.
 type MapDescriptor[K comparable, V any] struct {
-	Name string
-	TTL  *TTLConfig
+	Name       string
+	TTL        *TTLConfig
+	KeyCodec   codec.Codec[K]
+	ValueCodec codec.Codec[V]
 }
 
 // ReducingDescriptor names a ReducingState and its reduce function.
 type ReducingDescriptor[T any] struct {
-	Name   string
+	Name string
+	// Reduce may change a in place and return it (see AggregateFunction
+	// for how this stays safe while a snapshot is written).
 	Reduce func(a, b T) (T, error)
 	TTL    *TTLConfig
+	Codec  codec.Codec[T]
 }
 
 // AggregatingDescriptor names an AggregatingState and its function.
@@ -104,6 +125,8 @@ type AggregatingDescriptor[IN, ACC, OUT any] struct {
 	Name      string
 	Aggregate AggregateFunction[IN, ACC, OUT]
 	TTL       *TTLConfig
+	// AccCodec encodes the accumulator, which is what is stored.
+	AccCodec codec.Codec[ACC]
 }
 
 // TTLUpdateType says which accesses refresh an entry's time to live.

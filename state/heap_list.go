@@ -1,6 +1,11 @@
 package state
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/weirstream/weir/codec"
+	"github.com/weirstream/weir/snapshot"
+)
 
 // listEntry is a non-empty list; with TTL, exps[i] is the expiry of vals[i]
 // (each element expires on its own), without TTL exps is nil.
@@ -9,6 +14,26 @@ type listEntry[T any] struct {
 	exps []int64
 }
 
+func expiredList[T any](e *listEntry[T], now int64) bool {
+	for _, exp := range e.exps {
+		if exp <= now {
+			return true
+		}
+	}
+	return false
+}
+
+func liveList[T any](e *listEntry[T], now int64) bool {
+	for _, exp := range e.exps {
+		if exp > now {
+			return true
+		}
+	}
+	return false
+}
+
+// purgeList compacts the live elements in place: the entry must be private
+// (unshareList).
 func purgeList[T any](e *listEntry[T], now int64) bool {
 	n := 0
 	for i, exp := range e.exps {
@@ -25,14 +50,94 @@ func purgeList[T any](e *listEntry[T], now int64) bool {
 	return n == 0
 }
 
-type listState[T any] struct {
-	keyedState[listEntry[T]]
+// unshareList copies the arrays a snapshot may read. Appends need no copy:
+// they write past the length the snapshot froze.
+func unshareList[T any](e *listEntry[T]) {
+	e.vals = slices.Clone(e.vals)
+	if e.exps != nil {
+		e.exps = slices.Clone(e.exps)
+	}
 }
 
-func newListState[T any](b *HeapBackend, name string, p ttlPolicy) *listState[T] {
-	s := &listState[T]{}
-	s.init(b, name, p, purgeList[T])
+type listState[T any] struct {
+	keyedState[listEntry[T]]
+	codec   codec.Codec[T]
+	payload func(w *kgWriter, e *listEntry[T]) error
+}
+
+func newListState[T any](b *HeapBackend, d ListDescriptor[T], p ttlPolicy) *listState[T] {
+	s := &listState[T]{codec: d.Codec}
+	if s.codec == nil {
+		s.codec = codec.For[T]()
+	}
+	s.init(b, d.Name, p, kindList, expiredList[T], purgeList[T], unshareList[T], true)
+	cd, ttl := s.codec, p.enabled
+	s.payload = func(w *kgWriter, e *listEntry[T]) error {
+		n := len(e.vals)
+		if ttl {
+			n = 0
+			for _, exp := range e.exps {
+				if exp > w.now {
+					n++
+				}
+			}
+		}
+		w.enc.Uvarint(uint64(n))
+		for i, v := range e.vals {
+			if ttl && e.exps[i] <= w.now {
+				continue
+			}
+			if err := writeValue(w, cd, "list element", v); err != nil {
+				return err
+			}
+			if ttl {
+				w.enc.Varint(e.exps[i])
+			}
+		}
+		return nil
+	}
 	return s
+}
+
+func (s *listState[T]) freeze() frozenState {
+	return freezeTable(&s.keyedState, liveList[T], s.payload)
+}
+
+func (s *listState[T]) restore(p *pendingState) error {
+	now := s.b.now()
+	return restoreEntries(&s.keyedState, p, func(g int, k entryKey, d *snapshot.Decoder) error {
+		n := d.Uvarint()
+		if err := checkCount(d, n, 1); err != nil {
+			return err
+		}
+		var e listEntry[T]
+		for range n {
+			vb := d.Bytes()
+			var exp int64
+			if p.ttl {
+				exp = d.Varint()
+			}
+			if d.Err() != nil {
+				return d.Err()
+			}
+			exp, keep := restoredExpiry(p.ttl, exp, s.ttl, now)
+			if !keep {
+				continue
+			}
+			v, err := decodeWith(s.codec, "a list element", vb)
+			if err != nil {
+				return err
+			}
+			e.vals = append(e.vals, v)
+			if s.ttl.enabled {
+				e.exps = append(e.exps, exp)
+			}
+		}
+		if len(e.vals) > 0 {
+			s.t.insert(g, k, e)
+		}
+		return nil
+	})
 }
 
 // Get returns a copy of the list, nil when empty. With TTL, expired elements
@@ -54,9 +159,12 @@ func (s *listState[T]) Get() ([]T, error) {
 	if s.ttl.returnExpired {
 		out = slices.Clone(e.vals)
 	}
-	if purgeList(e, now) {
-		s.t.remove(g, k)
-		return out, nil
+	if expiredList(e, now) || s.ttl.updateOnRead {
+		e = s.mutable(g)
+		if purgeList(e, now) {
+			s.t.remove(g, k)
+			return out, nil
+		}
 	}
 	if s.ttl.updateOnRead {
 		exp := s.expiry(now)
@@ -76,7 +184,7 @@ func (s *listState[T]) Add(v T) error {
 		return err
 	}
 	k := s.key()
-	if e := s.t.get(g, k); e != nil {
+	if e, _ := s.t.getOwned(g, k); e != nil {
 		e.vals = append(e.vals, v)
 		if s.ttl.enabled {
 			e.exps = append(e.exps, s.expiry(now))
@@ -98,7 +206,7 @@ func (s *listState[T]) AddAll(vs []T) error {
 		return err
 	}
 	k := s.key()
-	e := s.t.get(g, k)
+	e, _ := s.t.getOwned(g, k)
 	if e == nil {
 		s.t.insert(g, k, s.newEntry(vs, now))
 		return nil
@@ -152,7 +260,16 @@ func (s *listState[T]) MergeNamespaces(target any, sources []any) error {
 	target = normNamespace(target)
 	tk := entryKey{key: s.b.curKey, ns: target}
 	var merged listEntry[T]
-	if e, ok := s.t.remove(g, tk); ok {
+	// The merged list is appended to and inserted as a private entry, so a
+	// list a snapshot still reads is copied first.
+	take := func(ns any) (listEntry[T], bool) {
+		e, shared, ok := s.t.take(g, entryKey{key: s.b.curKey, ns: ns})
+		if ok && shared {
+			unshareList(&e)
+		}
+		return e, ok
+	}
+	if e, ok := take(target); ok {
 		merged = e
 	}
 	for _, src := range sources {
@@ -160,7 +277,7 @@ func (s *listState[T]) MergeNamespaces(target any, sources []any) error {
 		if src == target {
 			continue
 		}
-		e, ok := s.t.remove(g, entryKey{key: s.b.curKey, ns: src})
+		e, ok := take(src)
 		if !ok {
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/weirstream/weir/codec"
 	"github.com/weirstream/weir/keygroup"
 )
 
@@ -60,12 +61,25 @@ type HeapOptions struct {
 	// Now returns processing time in ms since the epoch; TTL is measured with
 	// it. nil means the wall clock.
 	Now func() int64
+	// KeyCodec encodes the keys (the values given to SetCurrentKey) in
+	// snapshots and decodes them on restore, e.g. codec.Any(codec.For[K]()).
+	// It is required to snapshot or restore any keyed state or timer.
+	KeyCodec codec.Codec[any]
+	// NamespaceCodec encodes namespaces other than VoidNamespace (windows).
+	// nil allows only VoidNamespace in snapshots: snapshotting state or
+	// timers in another namespace fails with an error saying so.
+	NamespaceCodec codec.Codec[any]
 }
 
 // HeapBackend is the "hashmap" keyed state backend: state lives on the Go
 // heap, organised per key group. Values are stored as given, not copied, so a
 // caller must not mutate a value after storing it (ListState.Get returns a
-// copy of the list, but not of its elements).
+// copy of the list, but not of its elements): a running snapshot may still
+// be reading it. Reduce and aggregate functions are the exception, see
+// AggregateFunction.
+//
+// Snapshot, Restore and RestoreKeyGroup take and load checkpoints and
+// savepoints (see the package documentation for the format).
 type HeapBackend struct {
 	maxPar  int
 	kgr     keygroup.Range
@@ -81,10 +95,21 @@ type HeapBackend struct {
 	keyType reflect.Type
 
 	states map[string]*registration
+	// timerServices are the timer services created on this backend, by
+	// name; their timers are keyed state and snapshotted with it.
+	timerServices map[string]*TimerService
 	// sweepers run incremental TTL cleanup for each state that asks for it
 	// once per record (SetCurrentKey), as TTLConfig promises.
 	sweepers []func(now int64)
 	closed   bool
+
+	keyCodec, nsCodec codec.Codec[any]
+	cow               cowClock
+	// Restored data not claimed yet (restore.go), and the key groups
+	// restored so far.
+	pending       map[string]*pendingState
+	pendingTimers map[string]*pendingTimers
+	restored      []bool
 }
 
 var _ KeyedBackend = (*HeapBackend)(nil)
@@ -106,13 +131,15 @@ func NewHeapBackend(opts HeapOptions) *HeapBackend {
 		now = func() int64 { return time.Now().UnixMilli() }
 	}
 	return &HeapBackend{
-		maxPar:  opts.MaxParallelism,
-		kgr:     r,
-		nGroups: r.Len(),
-		now:     now,
-		curKG:   -1,
-		curIdx:  -1,
-		states:  map[string]*registration{},
+		maxPar:   opts.MaxParallelism,
+		kgr:      r,
+		nGroups:  r.Len(),
+		now:      now,
+		curKG:    -1,
+		curIdx:   -1,
+		states:   map[string]*registration{},
+		keyCodec: opts.KeyCodec,
+		nsCodec:  opts.NamespaceCodec,
 	}
 }
 
@@ -214,6 +241,8 @@ func (b *HeapBackend) Close() {
 	}
 	b.closed = true
 	b.states = nil
+	b.timerServices = nil
+	b.pending, b.pendingTimers = nil, nil
 	b.sweepers = nil
 	b.nGroups = 0
 	b.curKey, b.curKG, b.curIdx = nil, -1, -1
@@ -242,7 +271,15 @@ type heapState interface {
 	// collectKeys appends the keys of group g with an entry in ns, purging
 	// expired entries.
 	collectKeys(g int, ns any, dst []any) []any
+	sweep(now int64)
 	drop()
+	stateName() string
+	stateKind() stateKind
+	empty() bool
+	// freeze returns the state as a snapshot keeps it (cow.go).
+	freeze() frozenState
+	// restore loads restored entries into the empty state.
+	restore(p *pendingState) error
 }
 
 type registration struct {
@@ -276,6 +313,16 @@ func register[S heapState](b *HeapBackend, name string, ttl *TTLConfig, desc fun
 		return s, nil
 	}
 	s := create(p)
+	if pend, ok := b.pending[name]; ok {
+		if err := s.restore(pend); err != nil {
+			s.drop()
+			return zero, err
+		}
+		delete(b.pending, name)
+	}
+	if p.enabled && p.cleanupN > 0 {
+		b.sweepers = append(b.sweepers, s.sweep)
+	}
 	var ttlCopy *TTLConfig
 	if ttl != nil {
 		c := *ttl
@@ -318,7 +365,7 @@ func GetValueState[T any](b KeyedBackend, d ValueDescriptor[T]) (ValueState[T], 
 	}
 	return register(hb, d.Name, d.TTL,
 		func() string { return "ValueState[" + typeName[T]() + "]" },
-		func(p ttlPolicy) *valueState[T] { return newValueState[T](hb, d.Name, p) })
+		func(p ttlPolicy) *valueState[T] { return newValueState(hb, d, p) })
 }
 
 // GetListState returns the ListState named d.Name, creating it on first use.
@@ -330,7 +377,7 @@ func GetListState[T any](b KeyedBackend, d ListDescriptor[T]) (ListState[T], err
 	}
 	return register(hb, d.Name, d.TTL,
 		func() string { return "ListState[" + typeName[T]() + "]" },
-		func(p ttlPolicy) *listState[T] { return newListState[T](hb, d.Name, p) })
+		func(p ttlPolicy) *listState[T] { return newListState(hb, d, p) })
 }
 
 // GetMapState returns the MapState named d.Name, creating it on first use.
@@ -342,7 +389,7 @@ func GetMapState[K comparable, V any](b KeyedBackend, d MapDescriptor[K, V]) (Ma
 	}
 	return register(hb, d.Name, d.TTL,
 		func() string { return "MapState[" + typeName[K]() + ", " + typeName[V]() + "]" },
-		func(p ttlPolicy) *mapState[K, V] { return newMapState[K, V](hb, d.Name, p) })
+		func(p ttlPolicy) *mapState[K, V] { return newMapState(hb, d, p) })
 }
 
 // GetReducingState returns the ReducingState named d.Name, creating it on
@@ -357,7 +404,7 @@ func GetReducingState[T any](b KeyedBackend, d ReducingDescriptor[T]) (ReducingS
 	}
 	return register(hb, d.Name, d.TTL,
 		func() string { return "ReducingState[" + typeName[T]() + "]" },
-		func(p ttlPolicy) *reducingState[T] { return newReducingState(hb, d.Name, p, d.Reduce) })
+		func(p ttlPolicy) *reducingState[T] { return newReducingState(hb, d, p) })
 }
 
 // GetAggregatingState returns the AggregatingState named d.Name, creating it
@@ -375,6 +422,6 @@ func GetAggregatingState[IN, ACC, OUT any](b KeyedBackend, d AggregatingDescript
 			return "AggregatingState[IN=" + typeName[IN]() + ", ACC=" + typeName[ACC]() + ", OUT=" + typeName[OUT]() + "]"
 		},
 		func(p ttlPolicy) *aggregatingState[IN, ACC, OUT] {
-			return newAggregatingState(hb, d.Name, p, d.Aggregate)
+			return newAggregatingState(hb, d, p)
 		})
 }

@@ -14,8 +14,8 @@ func TestOperatorListStates(t *testing.T) {
 		get      func(s *OperatorStore, name string) (ListState[int], error)
 		wantMode OperatorStateMode
 	}{
-		{"split", GetOperatorListState[int], SplitDistribute},
-		{"union", GetUnionListState[int], UnionDistribute},
+		{"split", func(s *OperatorStore, name string) (ListState[int], error) { return GetOperatorListState[int](s, name) }, SplitDistribute},
+		{"union", func(s *OperatorStore, name string) (ListState[int], error) { return GetUnionListState[int](s, name) }, UnionDistribute},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

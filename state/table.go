@@ -21,9 +21,15 @@ type slot[E any] struct {
 // TTL cleanup resume where it stopped (a Go map cannot resume an iteration)
 // and keeps a key group's entries contiguous for snapshots; removal swaps the
 // last slot into the hole, so it stays O(1).
+//
+// A snapshot references slots as they were (see cow.go): every write goes
+// through own, which copies slots first when they may be shared. The index
+// belongs to the subtask alone and is never copied.
 type group[E any] struct {
 	index map[entryKey]int
 	slots []slot[E]
+	// ver is the cowClock version at which slots was last made private.
+	ver uint64
 }
 
 // table is one keyed state's storage: one group per key group of the
@@ -38,6 +44,12 @@ type table[E any] struct {
 	// holds a pointer into slots across a call into user code re-fetches it
 	// when gen moved.
 	gen uint64
+	cow *cowClock
+	// deep marks entries that reference storage changed in place; their
+	// sharing with a snapshot is tracked per entry: shared[g] has bit i set
+	// while groups[g].slots[i].e still shares such storage with a snapshot.
+	deep   bool
+	shared [][]uint64
 	// The incremental cleanup cursor: group and slot position.
 	curG, curPos int
 	// A one-entry lookup cache: a record usually reads and then writes the
@@ -49,16 +61,38 @@ type table[E any] struct {
 	hitGen uint64
 }
 
-func newTable[E any](groups int) *table[E] {
-	return &table[E]{
+func newTable[E any](groups int, cow *cowClock, deep bool) *table[E] {
+	if cow == nil {
+		cow = new(cowClock)
+	}
+	t := &table[E]{
 		groups:   make([]group[E], groups),
 		nonEmpty: make([]uint64, (groups+63)/64),
+		cow:      cow,
+		deep:     deep,
 		hitGen:   ^uint64(0), // no cached entry
 	}
+	if deep {
+		t.shared = make([][]uint64, groups)
+	}
+	return t
 }
 
-// get returns a pointer to the entry, valid until the next insert or remove
-// in the table, or nil.
+// lookup returns the position of k in group g, or -1.
+func (t *table[E]) lookup(g int, k entryKey) int {
+	if t.hitGen == t.gen && t.hitG == g && t.hitKey == k {
+		return t.hitIdx
+	}
+	if i, ok := t.groups[g].index[k]; ok {
+		t.hitKey, t.hitG, t.hitIdx, t.hitGen = k, g, i, t.gen
+		return i
+	}
+	return -1
+}
+
+// get returns a pointer to the entry for reading only, valid until the
+// next insert or remove in the table, or nil. Writing through it would write
+// into a snapshot: use getOwned.
 func (t *table[E]) get(g int, k entryKey) *E {
 	grp := &t.groups[g]
 	if t.hitGen == t.gen && t.hitG == g && t.hitKey == k {
@@ -71,26 +105,114 @@ func (t *table[E]) get(g int, k entryKey) *E {
 	return nil
 }
 
-// insert adds an entry that get reported absent.
-func (t *table[E]) insert(g int, k entryKey, e E) {
+// own makes group g's slots private to the subtask and returns the group.
+func (t *table[E]) own(g int) *group[E] {
 	grp := &t.groups[g]
+	if grp.ver != t.cow.version {
+		t.privatize(g)
+	}
+	return grp
+}
+
+func (t *table[E]) privatize(g int) {
+	grp := &t.groups[g]
+	grp.ver = t.cow.version
+	if !t.cow.sharing() {
+		if t.deep {
+			clear(t.shared[g])
+		}
+		return
+	}
+	if len(grp.slots) == 0 {
+		// Appending to an empty array writes nothing a snapshot reads.
+		return
+	}
+	n := len(grp.slots)
+	s := make([]slot[E], n, n+n/4+1)
+	copy(s, grp.slots)
+	grp.slots = s
+	if t.deep {
+		words := (n + 63) / 64
+		sh := t.shared[g]
+		if cap(sh) < words {
+			sh = make([]uint64, words, words+words/4+1)
+		}
+		sh = sh[:words]
+		for w := range sh {
+			sh[w] = ^uint64(0)
+		}
+		if r := n & 63; r != 0 {
+			sh[words-1] = 1<<uint(r) - 1
+		}
+		t.shared[g] = sh
+	}
+}
+
+// getOwned returns a pointer to the entry that may be written (the slot is
+// private) and its position, or nil and -1. For deep tables, storage the
+// entry references may still be shared: see sharedAt. It is on the
+// per-record path: one call, with the copy out of line.
+func (t *table[E]) getOwned(g int, k entryKey) (*E, int) {
+	grp := &t.groups[g]
+	if grp.ver != t.cow.version {
+		t.privatize(g)
+	}
+	if t.hitGen == t.gen && t.hitG == g && t.hitKey == k {
+		return &grp.slots[t.hitIdx].e, t.hitIdx
+	}
+	if i, ok := grp.index[k]; ok {
+		t.hitKey, t.hitG, t.hitIdx, t.hitGen = k, g, i, t.gen
+		return &grp.slots[i].e, i
+	}
+	return nil, -1
+}
+
+// sharedAt reports whether the entry at position i of group g references
+// storage a snapshot still reads; the caller gives the entry its own copy
+// before changing that storage in place, then calls privateAt.
+func (t *table[E]) sharedAt(g, i int) bool {
+	if !t.deep {
+		return false
+	}
+	sh := t.shared[g]
+	return i>>6 < len(sh) && sh[i>>6]&(1<<uint(i&63)) != 0 && t.cow.sharing()
+}
+
+// privateAt records that the entry at position i of group g has its own
+// storage.
+func (t *table[E]) privateAt(g, i int) {
+	if !t.deep {
+		return
+	}
+	if sh := t.shared[g]; i>>6 < len(sh) {
+		sh[i>>6] &^= 1 << uint(i&63)
+	}
+}
+
+// insert adds an entry that lookup reported absent. The entry's storage
+// must be its own.
+func (t *table[E]) insert(g int, k entryKey, e E) {
+	grp := t.own(g)
 	if grp.index == nil {
 		grp.index = make(map[entryKey]int)
 	}
-	grp.index[k] = len(grp.slots)
+	i := len(grp.slots)
+	grp.index[k] = i
 	grp.slots = append(grp.slots, slot[E]{k: k, e: e})
-	if len(grp.slots) == 1 {
+	t.privateAt(g, i)
+	if i == 0 {
 		t.nonEmpty[g>>6] |= 1 << uint(g&63)
 	}
 	t.count++
 	t.gen++
-	t.hitKey, t.hitG, t.hitIdx, t.hitGen = k, g, len(grp.slots)-1, t.gen
+	t.hitKey, t.hitG, t.hitIdx, t.hitGen = k, g, i, t.gen
 }
 
-// put inserts or replaces an entry.
+// put inserts or replaces an entry; e's storage must be its own.
 func (t *table[E]) put(g int, k entryKey, e E) {
-	if p := t.get(g, k); p != nil {
+	if p, i := t.getOwned(g, k); p != nil {
 		*p = e
+		t.privateAt(g, i)
 		return
 	}
 	t.insert(g, k, e)
@@ -98,19 +220,26 @@ func (t *table[E]) put(g int, k entryKey, e E) {
 
 // remove deletes the entry if present and returns what it held.
 func (t *table[E]) remove(g int, k entryKey) (E, bool) {
-	grp := &t.groups[g]
-	i, ok := grp.index[k]
+	e, _, ok := t.take(g, k)
+	return e, ok
+}
+
+// take deletes the entry if present and returns what it held and whether
+// its storage is shared with a snapshot (see sharedAt).
+func (t *table[E]) take(g int, k entryKey) (e E, shared, ok bool) {
+	i, ok := t.groups[g].index[k]
 	if !ok {
-		var zero E
-		return zero, false
+		return e, false, false
 	}
-	e := grp.slots[i].e
+	grp := t.own(g) // first: a stale group shares every entry
+	shared = t.sharedAt(g, i)
+	e = grp.slots[i].e
 	t.removeAt(g, i)
-	return e, true
+	return e, shared, true
 }
 
 // removeAt deletes the entry at slot i of group g by moving the last slot
-// into its place.
+// into its place. The group must be owned.
 func (t *table[E]) removeAt(g, i int) {
 	grp := &t.groups[g]
 	last := len(grp.slots) - 1
@@ -118,7 +247,16 @@ func (t *table[E]) removeAt(g, i int) {
 	if i != last {
 		grp.slots[i] = grp.slots[last]
 		grp.index[grp.slots[i].k] = i
+		if t.deep && last>>6 < len(t.shared[g]) {
+			sh := t.shared[g]
+			if sh[last>>6]&(1<<uint(last&63)) != 0 {
+				sh[i>>6] |= 1 << uint(i&63)
+			} else {
+				sh[i>>6] &^= 1 << uint(i&63)
+			}
+		}
 	}
+	t.privateAt(g, last)
 	var zero slot[E]
 	grp.slots[last] = zero // let the GC reclaim key and value
 	grp.slots = grp.slots[:last]
@@ -128,6 +266,9 @@ func (t *table[E]) removeAt(g, i int) {
 		if cap(grp.slots) > 64 {
 			grp.slots = nil
 			grp.index = nil // a Go map never shrinks; drop it with the slots
+			if t.deep {
+				t.shared[g] = nil
+			}
 		}
 	case cap(grp.slots) > 64 && last < cap(grp.slots)/4:
 		// Release the memory of a key group that shrank after a burst.
@@ -163,10 +304,13 @@ func (t *table[E]) nextNonEmpty(from int) int {
 }
 
 // sweep examines up to n entries from the cleanup cursor, round-robin over
-// the key groups, calling purge on each; purge drops the expired parts of an
-// entry and reports whether nothing is left, in which case the entry is
-// removed. Each entry is examined at most once per sweep.
-func (t *table[E]) sweep(n int, now int64, purge func(e *E, now int64) (empty bool)) {
+// the key groups. An entry for which expired reports true is handed to
+// purgeAt, which drops its expired parts and reports whether it removed the
+// entry. Checking first keeps a sweep that finds nothing from copying key
+// groups shared with a snapshot. Each entry is examined at most once per
+// sweep.
+func (t *table[E]) sweep(n int, now int64, expired func(e *E, now int64) bool,
+	purgeAt func(g, i int, now int64) (removed bool)) {
 	n = min(n, t.count)
 	for n > 0 {
 		g := t.curG
@@ -177,12 +321,22 @@ func (t *table[E]) sweep(n int, now int64, purge func(e *E, now int64) (empty bo
 			}
 			t.curG, t.curPos = g, 0
 		}
-		if purge(&t.groups[g].slots[t.curPos].e, now) {
-			// The last slot moved into this position; examine it next.
-			t.removeAt(g, t.curPos)
-		} else {
+		// When the entry is removed the last slot moves into this position;
+		// examine it next.
+		if !expired(&t.groups[g].slots[t.curPos].e, now) || !purgeAt(g, t.curPos, now) {
 			t.curPos++
 		}
 		n--
 	}
+}
+
+// frozen returns the slots of every group as a snapshot keeps them: later
+// writes copy a group before changing it (the caller bumps the cowClock).
+func (t *table[E]) frozen() [][]slot[E] {
+	out := make([][]slot[E], len(t.groups))
+	for g := range t.groups {
+		s := t.groups[g].slots
+		out[g] = s[:len(s):len(s)]
+	}
+	return out
 }

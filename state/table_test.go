@@ -1,6 +1,7 @@
 package state
 
 import (
+	"maps"
 	"math/rand/v2"
 	"testing"
 )
@@ -33,12 +34,38 @@ func checkTable[E any](t *testing.T, tb *table[E]) {
 func TestTableMatchesModel(t *testing.T) {
 	for _, groups := range []int{1, 3, 64, 130} {
 		rng := rand.New(rand.NewPCG(uint64(groups), 7))
-		tb := newTable[int](groups)
+		cow := new(cowClock)
+		tb := newTable[int](groups, cow, false)
 		type mk struct {
 			g int
 			k int
 		}
 		model := map[mk]int{}
+		// Frozen views taken along the way must keep the model of their
+		// time, whatever the table does afterwards.
+		type view struct {
+			slots [][]slot[int]
+			model map[mk]int
+		}
+		var views []view
+		checkViews := func(op int) {
+			for vi, v := range views {
+				got := map[mk]int{}
+				for g, slots := range v.slots {
+					for _, sl := range slots {
+						got[mk{g, sl.k.key.(int)}] = sl.e
+					}
+				}
+				if !maps.Equal(got, v.model) {
+					t.Fatalf("groups %d op %d: frozen view %d changed: %d entries, want %d", groups, op, vi, len(got), len(v.model))
+				}
+			}
+		}
+		purgeOdd := func(g, i int, _ int64) bool {
+			tb.own(g)
+			tb.removeAt(g, i)
+			return true
+		}
 		for i := range 20000 {
 			g, k := rng.IntN(groups), rng.IntN(200)
 			ek := entryKey{key: k, ns: VoidNamespace{}}
@@ -56,12 +83,24 @@ func TestTableMatchesModel(t *testing.T) {
 					t.Fatalf("groups %d op %d: get(%d,%d) = %v, want %d %v", groups, i, g, k, p, want, ok)
 				}
 				if p != nil && rng.IntN(2) == 0 {
+					p, _ = tb.getOwned(g, ek)
 					*p = i // writes through the (possibly cached) pointer
 					model[mk{g, k}] = i
 				}
+			case r == 9 && rng.IntN(8) == 0:
+				// Snapshot, or release the oldest view.
+				if len(views) > 0 && rng.IntN(2) == 0 {
+					checkViews(i)
+					views = views[1:]
+					cow.live.Add(-1)
+					break
+				}
+				views = append(views, view{slots: tb.frozen(), model: maps.Clone(model)})
+				cow.version++
+				cow.live.Add(1)
 			default:
 				// Sweep removes entries holding an odd value.
-				tb.sweep(1+rng.IntN(10), 0, func(e *int, _ int64) bool { return *e%2 == 1 })
+				tb.sweep(1+rng.IntN(10), 0, func(e *int, _ int64) bool { return *e%2 == 1 }, purgeOdd)
 				for key, v := range model {
 					if v%2 == 1 && tb.get(key.g, entryKey{key: key.k, ns: VoidNamespace{}}) == nil {
 						delete(model, key)
@@ -73,9 +112,10 @@ func TestTableMatchesModel(t *testing.T) {
 			}
 		}
 		checkTable(t, tb)
+		checkViews(-1)
 		// A full sweep reaches every entry exactly once per round.
 		visited := map[int]int{}
-		tb.sweep(tb.count, 0, func(e *int, _ int64) bool { visited[*e]++; return false })
+		tb.sweep(tb.count, 0, func(e *int, _ int64) bool { visited[*e]++; return false }, purgeOdd)
 		if len(visited) != tb.count {
 			t.Fatalf("groups %d: a sweep of count entries visited %d of %d", groups, len(visited), tb.count)
 		}
@@ -83,7 +123,7 @@ func TestTableMatchesModel(t *testing.T) {
 }
 
 func TestTableShrinksAfterBurst(t *testing.T) {
-	tb := newTable[int](2)
+	tb := newTable[int](2, nil, false)
 	for i := range 1000 {
 		tb.put(1, entryKey{key: i, ns: VoidNamespace{}}, i)
 	}

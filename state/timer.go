@@ -2,6 +2,8 @@ package state
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/weirstream/weir/eventtime"
 	"github.com/weirstream/weir/runtime/operator"
@@ -41,16 +43,41 @@ type heapItem struct {
 // binary heap orders all timers by timestamp, and one map per key group finds
 // a timer by (key, namespace, timestamp) for deduplication, O(log n)
 // deletion, and per-key-group snapshots.
+//
+// Snapshots keep the per key group maps (frozen); a map is cloned before its
+// first change after a snapshot, like a table's key group (cow.go). A
+// snapshot reads only the maps' keys, never the nodes the heap changes.
 type timerQueue struct {
 	heap   []heapItem
 	groups []map[Timer]*timerNode
-	seq    uint64
-	free   []*timerNode // recycled nodes: registration is on the per-record path
+	// vers[g] is the cowClock version at which groups[g] was made private.
+	vers []uint64
+	cow  *cowClock
+	seq  uint64
+	free []*timerNode // recycled nodes: registration is on the per-record path
 }
 
-func newTimerQueue(groups int) *timerQueue {
-	return &timerQueue{groups: make([]map[Timer]*timerNode, groups)}
+func newTimerQueue(groups int, cow *cowClock) *timerQueue {
+	return &timerQueue{groups: make([]map[Timer]*timerNode, groups), vers: make([]uint64, groups), cow: cow}
 }
+
+// own returns group g's map ready to change (nil when it has none).
+func (q *timerQueue) own(g int) map[Timer]*timerNode {
+	if q.cow.stale(q.vers[g]) {
+		q.vers[g] = q.cow.version
+		if m := q.groups[g]; m != nil && q.cow.sharing() {
+			if len(m) == 0 {
+				q.groups[g] = nil // add makes a new one
+			} else {
+				q.groups[g] = maps.Clone(m)
+			}
+		}
+	}
+	return q.groups[g]
+}
+
+// frozen returns the per key group maps as a snapshot keeps them.
+func (q *timerQueue) frozen() []map[Timer]*timerNode { return slices.Clone(q.groups) }
 
 func (q *timerQueue) less(i, j int) bool {
 	a, b := &q.heap[i], &q.heap[j]
@@ -100,13 +127,13 @@ func (q *timerQueue) down(i int) bool {
 // add registers t in group g unless it is already registered; it returns
 // whether t became the earliest timer.
 func (q *timerQueue) add(g int, t Timer) (earliest bool) {
-	m := q.groups[g]
+	if _, dup := q.groups[g][t]; dup {
+		return false
+	}
+	m := q.own(g)
 	if m == nil {
 		m = make(map[Timer]*timerNode)
 		q.groups[g] = m
-	}
-	if _, dup := m[t]; dup {
-		return false
 	}
 	var n *timerNode
 	if k := len(q.free); k > 0 {
@@ -129,7 +156,7 @@ func (q *timerQueue) remove(g int, t Timer) bool {
 	if !ok {
 		return false
 	}
-	delete(q.groups[g], t)
+	delete(q.own(g), t)
 	i, last := n.index, len(q.heap)-1
 	if i != last {
 		q.swap(i, last)
@@ -161,7 +188,7 @@ func (q *timerQueue) pop() (Timer, int) {
 	if last > 0 {
 		q.down(0)
 	}
-	delete(q.groups[n.group], n.t)
+	delete(q.own(n.group), n.t)
 	t, g := n.t, n.group
 	q.recycle(n)
 	return t, g
@@ -207,19 +234,64 @@ type TimerService struct {
 	closed    bool
 }
 
-// NewTimerService creates the timer service of a keyed operator. pts gives
-// the clock and the one-shot callbacks; target receives fired timers.
+// DefaultTimerService is the name NewTimerService registers its timer
+// service under.
+const DefaultTimerService = "user-timers"
+
+// NewTimerService creates the timer service of a keyed operator, named
+// DefaultTimerService (see NewNamedTimerService). pts gives the clock and
+// the one-shot callbacks; target receives fired timers.
 func NewTimerService(b KeyedBackend, pts operator.ProcessingTimeService, target TimerTarget) *TimerService {
+	return NewNamedTimerService(b, DefaultTimerService, pts, target)
+}
+
+// NewNamedTimerService creates a timer service registered with the backend
+// under name, so that its timers are part of the backend's snapshots and
+// are restored into the service of the same name. Timers restored under
+// name are registered at once, and the earliest processing-time timer is
+// armed. A second service under the same name on one backend is a
+// programming error and panics.
+func NewNamedTimerService(b KeyedBackend, name string, pts operator.ProcessingTimeService, target TimerTarget) *TimerService {
 	n := b.KeyGroupRange().Len()
-	return &TimerService{
+	var cow *cowClock
+	hb, _ := b.(*HeapBackend)
+	if hb != nil && !hb.closed {
+		if _, dup := hb.timerServices[name]; dup {
+			panic(fmt.Sprintf("state: a timer service named %q already exists on this backend; give each timer service of an operator its own name", name))
+		}
+		cow = &hb.cow
+	} else {
+		cow = new(cowClock)
+	}
+	s := &TimerService{
 		b:         b,
 		pts:       pts,
 		target:    target,
 		start:     b.KeyGroupRange().Start,
-		event:     newTimerQueue(n),
-		proc:      newTimerQueue(n),
+		event:     newTimerQueue(n, cow),
+		proc:      newTimerQueue(n, cow),
 		watermark: eventtime.MinWatermark,
 	}
+	if hb == nil || hb.closed {
+		return s
+	}
+	if hb.timerServices == nil {
+		hb.timerServices = map[string]*TimerService{}
+	}
+	hb.timerServices[name] = s
+	if p, ok := hb.pendingTimers[name]; ok {
+		delete(hb.pendingTimers, name)
+		for g := range n {
+			for _, t := range p.event[g] {
+				s.event.add(g, t)
+			}
+			for _, t := range p.proc[g] {
+				s.proc.add(g, t)
+			}
+		}
+		s.arm()
+	}
+	return s
 }
 
 // current builds the timer for the backend's current key.

@@ -1,6 +1,9 @@
 package stream
 
 import (
+	"fmt"
+
+	"github.com/weirstream/weir/codec"
 	"github.com/weirstream/weir/keygroup"
 	"github.com/weirstream/weir/runtime/operator"
 	"github.com/weirstream/weir/runtime/task"
@@ -43,9 +46,26 @@ type keyedBase[K comparable, R any] struct {
 func (k *keyedBase[K, R]) openKeyed(ctx operator.Context, target state.TimerTarget) error {
 	k.backend = state.NewHeapBackend(state.HeapOptions{
 		MaxParallelism: ctx.MaxParallelism(), KeyGroups: ctx.KeyGroupRange(), Now: ctx.ProcessingTime().Now,
+		KeyCodec: codec.Any(codec.For[K]()),
 	})
+	if err := k.backend.Restore(ctx.Restored()); err != nil {
+		return fmt.Errorf("restore keyed state: %w", err)
+	}
 	k.timers = state.NewTimerService(k.backend, ctx.ProcessingTime(), target)
 	return k.open(ctx, k.backend)
+}
+
+// SnapshotState implements operator.Snapshotter: the operator state of
+// the base plus every key's state and timers.
+func (k *keyedBase[K, R]) SnapshotState(c operator.SnapshotContext) (operator.StateSnapshot, error) {
+	st, err := k.base.SnapshotState(c)
+	if err != nil {
+		return st, err
+	}
+	if st.Keyed, err = k.backend.Snapshot(); err != nil {
+		return operator.StateSnapshot{}, err
+	}
+	return st, nil
 }
 
 func (k *keyedBase[K, R]) setKey(key K) {

@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"fmt"
 	"reflect"
 
 	"github.com/weirstream/weir/config"
@@ -25,6 +26,11 @@ func (b *base[R]) Open(ctx operator.Context) error { return b.open(ctx, nil) }
 
 func (b *base[R]) open(ctx operator.Context, keyed state.KeyedBackend) error {
 	b.ctx, b.wm, b.ops = ctx, eventtime.MinWatermark, state.NewOperatorStore()
+	if r := ctx.Restored(); r != nil {
+		if err := b.ops.Restore(r.Lists); err != nil {
+			return fmt.Errorf("restore operator state: %w", err)
+		}
+	}
 	if o, ok := b.fn.(Opener); ok {
 		return o.Open(&runtimeContext{ctx: ctx, keyed: keyed, ops: b.ops})
 	}
@@ -43,6 +49,13 @@ func (b *base[R]) ProcessWatermarkStatus(idle bool) error {
 }
 
 func (b *base[R]) Finish() error { return nil }
+
+// SnapshotState implements operator.Snapshotter: the operator (list,
+// union and broadcast) state the user function registered.
+func (b *base[R]) SnapshotState(operator.SnapshotContext) (operator.StateSnapshot, error) {
+	lists, err := b.ops.Snapshot()
+	return operator.StateSnapshot{Lists: lists}, err
+}
 
 func (b *base[R]) Close() error {
 	if c, ok := b.fn.(Closer); ok {

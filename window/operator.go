@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/weirstream/weir/codec"
 	"github.com/weirstream/weir/keygroup"
 	"github.com/weirstream/weir/runtime/operator"
 	"github.com/weirstream/weir/state"
@@ -262,8 +263,12 @@ func (o *Operator[K, IN, OUT, W]) Open(ctx operator.Context) error {
 		return fmt.Errorf("window: operator %q: Open before SetOutput", o.name)
 	}
 	pts := ctx.ProcessingTime()
-	o.opts = state.HeapOptions{MaxParallelism: ctx.MaxParallelism(), KeyGroups: ctx.KeyGroupRange(), Now: pts.Now}
+	o.opts = state.HeapOptions{MaxParallelism: ctx.MaxParallelism(), KeyGroups: ctx.KeyGroupRange(), Now: pts.Now,
+		KeyCodec: codec.Any(codec.For[K]()), NamespaceCodec: codec.Any(codec.For[W]())}
 	o.backend = state.NewHeapBackend(o.opts)
+	if err := o.restore(ctx.Restored()); err != nil {
+		return fmt.Errorf("window: operator %q: restore: %w", o.name, err)
+	}
 	o.timers = state.NewTimerService(o.backend, pts, timerTarget[K, IN, OUT, W]{o})
 	if err := o.contents.open(o.backend); err != nil {
 		return err
@@ -705,7 +710,7 @@ func (c *processContext[K, IN, OUT, W]) WindowState() state.KeyedBackend {
 			"merging windows such as sessions, as in Flink: a window disappears when it merges; use GlobalState", o.name))
 	}
 	if o.windowBackend == nil {
-		o.windowBackend = state.NewHeapBackend(o.opts)
+		o.windowBackend = state.NewHeapBackend(o.windowOptions())
 	}
 	o.windowBackend.SetCurrentKey(windowKey{key: o.backend.CurrentKey(), window: c.ns})
 	return o.windowBackend

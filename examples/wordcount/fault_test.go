@@ -131,7 +131,7 @@ func TestWordCountSurvivesKills(t *testing.T) {
 	r := newRand(t)
 	dir := t.TempDir()
 	input := filepath.Join(dir, "in.txt")
-	lines := genLines(r, vocabulary(r, 5000), 400_000)
+	lines := genLines(r, vocabulary(r, 5000), 1_200_000)
 	writeLines(t, input, lines, "\n")
 	want := oracleCounts(lines)
 	out := filepath.Join(dir, "out")
@@ -157,7 +157,7 @@ func TestWordCountSurvivesKills(t *testing.T) {
 		cmd, stderr := startJob(t, args...)
 		if kills < 6 {
 			// Let it checkpoint a few times, then kill it mid-flight.
-			delay := time.Duration(250+r.IntN(600)) * time.Millisecond
+			delay := time.Duration(200+r.IntN(400)) * time.Millisecond
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
 			select {

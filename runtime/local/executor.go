@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/weirstream/weir/config"
+	"github.com/weirstream/weir/rest"
 	"github.com/weirstream/weir/runtime/graph"
 	"github.com/weirstream/weir/runtime/task"
 )
@@ -36,7 +38,20 @@ func Execute(ctx context.Context, name string, jg *graph.JobGraph, cfg *config.C
 	}
 	log.Info("job starting", "job", name, "id", j.id, "fingerprint", jg.Fingerprint, "tasks", len(jg.Vertices))
 	start := time.Now()
+	var serving sync.WaitGroup
+	srvCtx, stopServer := context.WithCancel(context.WithoutCancel(ctx))
+	if ln := j.listenREST(); ln != nil {
+		srv := rest.New(j, log)
+		serving.Go(func() {
+			if err := srv.Serve(srvCtx, ln); err != nil {
+				log.Warn("REST API stopped", "error", err)
+			}
+		})
+	}
 	err = j.run(ctx)
+	j.linger(ctx)
+	stopServer()
+	serving.Wait()
 	switch {
 	case err != nil && errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		log.Info("job cancelled", "job", name, "after", time.Since(start))

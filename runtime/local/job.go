@@ -36,6 +36,16 @@ type job struct {
 	ops        *rest.Operations
 	// restoreSnap is the snapshot execution.savepoint.path opened.
 	restoreSnap *checkpoint.Snapshot
+	// bg runs savepoints requested through the REST API; bgCtx ends them
+	// with the job.
+	bg       sync.WaitGroup
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	// stopped is closed when a stop-with-savepoint completed; statusRead
+	// when its result was read through the API afterwards.
+	stopOnce   sync.Once
+	stopped    chan struct{}
+	statusRead chan struct{}
 
 	// mu guards the fields in the struct.
 	mu struct {
@@ -65,6 +75,8 @@ func newJob(ctx context.Context, name string, jg *graph.JobGraph, cfg *config.Co
 		cpOpts: cpOpts, restart: strategy, ops: rest.NewOperations(config.Get(cfg, rest.AsyncStoreDuration))}
 	j.mu.status = rest.JobCreated
 	j.mu.timestamps = map[rest.JobStatus]int64{}
+	j.bgCtx, j.bgCancel = context.WithCancel(context.WithoutCancel(ctx))
+	j.stopped, j.statusRead = make(chan struct{}), make(chan struct{}, 1)
 	j.setStatus(rest.JobCreated)
 	if cpOpts.Enabled() {
 		if err := j.startCheckpointing(ctx); err != nil {
@@ -117,6 +129,8 @@ func (j *job) startCheckpointing(ctx context.Context) error {
 
 // close ends checkpointing once the job is over and waits for it.
 func (j *job) close(cause checkpoint.StopCause) {
+	j.bgCancel()
+	j.bg.Wait()
 	if j.restoreSnap != nil {
 		_ = j.restoreSnap.Close()
 	}
