@@ -128,6 +128,21 @@ func TestWordCountSurvivesKills(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts a job several times")
 	}
+	for _, mode := range []struct {
+		name string
+		opts []string
+	}{
+		{"aligned", nil},
+		{"unaligned", []string{"-D", "execution.checkpointing.unaligned=true"}},
+	} {
+		t.Run(mode.name, func(t *testing.T) { killAndRestore(t, mode.opts) })
+	}
+}
+
+// killAndRestore runs the job with checkpointing options opts, kills it at
+// least five times, restores it from the latest checkpoint each time, and
+// checks the committed output.
+func killAndRestore(t *testing.T, opts []string) {
 	r := newRand(t)
 	dir := t.TempDir()
 	input := filepath.Join(dir, "in.txt")
@@ -141,6 +156,7 @@ func TestWordCountSurvivesKills(t *testing.T) {
 		"-D", "state.checkpoints.dir=" + checkpoints,
 		"-D", "execution.checkpointing.externalized-checkpoint-retention=RETAIN_ON_CANCELLATION",
 		"-D", "state.checkpoints.num-retained=2"}
+	base = append(base, opts...)
 	parallelisms := []int{2, 1, 3, 4, 2, 1, 3}
 	kills := 0
 	for run := 0; ; run++ {

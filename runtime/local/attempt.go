@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -93,11 +94,51 @@ func (a *attempt) restoredState(ctx context.Context, n *graph.Node, i int) (*ope
 	if err != nil {
 		return nil, err
 	}
+	// In-flight data goes to the producers of the edges (replays).
+	as.Lists = slices.DeleteFunc(as.Lists, func(l snapshot.ListState) bool { return strings.HasPrefix(l.Name, inflightPrefix) })
 	return &operator.Restored{
 		CheckpointID: a.restore.id,
 		Lists:        as.Lists,
 		KeyGroups:    keyGroupReader(ctx, a.restore.read, as),
 	}, nil
+}
+
+// inflightPrefix starts the names of in-flight data lists.
+const inflightPrefix = "inflight "
+
+// inflightKey names the in-flight data of edge e in the consumer's state.
+func inflightKey(jg *graph.JobGraph, e *graph.Edge) string {
+	return fmt.Sprintf("%s%s -> %s tag %q input %d", inflightPrefix, jg.Nodes[e.From].UID, jg.Nodes[e.To].UID, e.Tag, e.Input)
+}
+
+// replayFor returns the in-flight records of edge e that producer subtask
+// i of parallelism p replays: the restored records of every consumer
+// subtask, dealt round-robin over the producers.
+func (a *attempt) replayFor(e *graph.Edge, i, p int) [][]byte {
+	if a.restore == nil {
+		return nil
+	}
+	st := a.restore.operators[a.jg.Nodes[e.To].UID]
+	if st == nil {
+		return nil
+	}
+	key := inflightKey(a.jg, e)
+	var out [][]byte
+	n := 0
+	for _, sub := range st.Subtasks {
+		for _, l := range sub.Lists {
+			if l.Name != key {
+				continue
+			}
+			for _, rec := range l.Elements {
+				if n%p == i {
+					out = append(out, rec)
+				}
+				n++
+			}
+		}
+	}
+	return out
 }
 
 // runRestoreHooks lets nodes act on the restored checkpoint once before
@@ -214,6 +255,7 @@ func (a *attempt) build(ctx context.Context) error {
 							Channels: links[e].queues[i], Partitioning: e.Part, KeyHash: e.KeyHash,
 							MaxParallelism: to.MaxParallelism, ConsumerParallelism: to.Parallelism,
 						}
+						oe.Replay = a.replayFor(e, i, n.Parallelism)
 					}
 					specs[k].Outputs = append(specs[k].Outputs, oe)
 				}
@@ -221,7 +263,11 @@ func (a *attempt) build(ctx context.Context) error {
 			var inputs []task.InputSpec
 			head := v.Nodes[0]
 			for _, e := range a.jg.Inputs[head.ID] {
-				inputs = append(inputs, task.InputSpec{Channels: consumerQueues[e][i], Port: e.Port, Input: e.Input})
+				keys := make([]string, len(consumerQueues[e][i]))
+				for k := range keys {
+					keys[k] = inflightKey(a.jg, e)
+				}
+				inputs = append(inputs, task.InputSpec{Channels: consumerQueues[e][i], EdgeKeys: keys, Port: e.Port, Input: e.Input})
 			}
 			if err := t.Build(specs, mergeInputs(inputs)); err != nil {
 				return fmt.Errorf("local: wiring %s: %w", v.Name, err)

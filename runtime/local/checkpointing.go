@@ -181,7 +181,11 @@ func (c *checkpointer) TriggerTasks(b checkpoint.Barrier, tasks []checkpoint.Tas
 	if a == nil {
 		return
 	}
-	qb := queue.Barrier{ID: b.ID, Timestamp: b.Timestamp.UnixMilli(), Savepoint: b.Kind == checkpoint.KindSavepoint, Stop: b.Stop, Drain: b.Drain}
+	qb := queue.Barrier{ID: b.ID, Timestamp: b.Timestamp.UnixMilli(), Savepoint: b.Kind == checkpoint.KindSavepoint,
+		Stop: b.Stop, Drain: b.Drain, Unaligned: b.Unaligned && b.AlignedTimeout == 0}
+	if b.Unaligned && b.AlignedTimeout > 0 {
+		qb.AlignedTimeout = b.AlignedTimeout.Milliseconds()
+	}
 	for _, id := range tasks {
 		if t := a.task(taskID{id.Vertex, id.Subtask}); t != nil {
 			// A task that already ended reports TaskFinished, which

@@ -81,6 +81,7 @@ func mergeInputs(in []task.InputSpec) []task.InputSpec {
 		for k := range out {
 			if out[k].Input == s.Input {
 				out[k].Channels = append(out[k].Channels, s.Channels...)
+				out[k].EdgeKeys = append(out[k].EdgeKeys, s.EdgeKeys...)
 				merged = true
 			}
 		}

@@ -34,6 +34,18 @@ type Barrier struct {
 	// Drain, with Stop, ends the input first: sources finish, emitting the
 	// final watermark, so every window and timer fires before the savepoint.
 	Drain bool
+	// Unaligned: the barrier overtakes queued data (Queue.PushBarrier), and
+	// consumers snapshot on its first arrival, recording the data it
+	// overtook and the data of channels whose barrier is still on its way
+	// as part of the checkpoint.
+	Unaligned bool
+	// AlignedTimeout, for an aligned barrier, is how long (ms from
+	// Timestamp) a consumer aligns before it turns the checkpoint
+	// unaligned; 0 never.
+	AlignedTimeout int64
+	// Overtaken is set by Queue.PushBarrier: how many elements were queued
+	// ahead of the barrier when it overtook them.
+	Overtaken int
 }
 
 // CancelBarrier tells the consumer that checkpoint ID was aborted, so it

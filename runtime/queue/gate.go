@@ -27,6 +27,9 @@ func (g *Gate) signal() {
 	}
 }
 
+// Channel returns input channel c.
+func (g *Gate) Channel(c int) *Queue { return g.channels[c] }
+
 // NumChannels is the number of input channels.
 func (g *Gate) NumChannels() int { return len(g.channels) }
 

@@ -56,12 +56,39 @@ func (q *Queue) Push(ctx context.Context, x any) error {
 }
 
 // PushPriority puts x at the front without blocking (may exceed capacity).
-func (q *Queue) PushPriority(x any) {
+func (q *Queue) PushPriority(x any) { q.pushFront(func(int) any { return x }) }
+
+// PushBarrier puts an unaligned barrier at the front without blocking,
+// recording in b.Overtaken how many elements it overtook: the consumer
+// records those as in-flight data of the checkpoint.
+func (q *Queue) PushBarrier(b Barrier) {
+	q.pushFront(func(overtaken int) any {
+		b.Overtaken = overtaken
+		return b
+	})
+}
+
+// pushFront puts make(count of queued elements) at the front.
+func (q *Queue) pushFront(make func(queued int) any) {
 	q.mu.Lock()
+	x := make(q.mu.count)
 	q.growLocked()
 	q.mu.head = (q.mu.head - 1 + len(q.mu.items)) % len(q.mu.items)
 	q.mu.items[q.mu.head] = x
 	q.mu.count++
+	wasEmpty := q.mu.count == 1
+	q.mu.Unlock()
+	if wasEmpty && q.notify != nil {
+		q.notify()
+	}
+}
+
+// PushOverflow appends x without blocking, beyond the capacity if need
+// be: an unaligned checkpoint flushes the producer's partial batches this
+// way before its barrier overtakes them.
+func (q *Queue) PushOverflow(x any) {
+	q.mu.Lock()
+	q.appendLocked(x)
 	wasEmpty := q.mu.count == 1
 	q.mu.Unlock()
 	if wasEmpty && q.notify != nil {
@@ -106,6 +133,42 @@ func (q *Queue) Poll() (any, bool) {
 		}
 	}
 	return x, true
+}
+
+// Peek returns the first n queued elements without removing them (fewer
+// if fewer are queued).
+func (q *Queue) Peek(n int) []any {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n = min(n, q.mu.count)
+	out := make([]any, n)
+	for i := range n {
+		out[i] = q.mu.items[(q.mu.head+i)%len(q.mu.items)]
+	}
+	return out
+}
+
+// ExtractBarrier removes the barrier of checkpoint id from the queue and
+// returns it with how many elements were ahead of it, or false when it is
+// not queued: a consumer that snapshots early takes the barrier out of
+// turn. An unaligned barrier is at the front, its Overtaken elements
+// behind it.
+func (q *Queue) ExtractBarrier(id int64) (b Barrier, ahead int, found bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := len(q.mu.items)
+	for i := range q.mu.count {
+		if qb, ok := q.mu.items[(q.mu.head+i)%n].(Barrier); ok && qb.ID == id {
+			for k := i; k > 0; k-- {
+				q.mu.items[(q.mu.head+k)%n] = q.mu.items[(q.mu.head+k-1)%n]
+			}
+			q.mu.items[q.mu.head] = nil
+			q.mu.head = (q.mu.head + 1) % n
+			q.mu.count--
+			return qb, i, true
+		}
+	}
+	return Barrier{}, 0, false
 }
 
 // Len is the number of queued elements.

@@ -130,3 +130,53 @@ func TestQueueGrowsForPriorityBeyondCapacity(t *testing.T) {
 		}
 	}
 }
+
+func TestPushBarrierCountsOvertakenAndOverflowDoesNotBlock(t *testing.T) {
+	q := New(2)
+	ctx := context.Background()
+	for i := range 2 {
+		if err := q.Push(ctx, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q.PushOverflow(2) // beyond capacity, must not block
+	q.PushBarrier(Barrier{ID: 7})
+	x, _ := q.Poll()
+	b, ok := x.(Barrier)
+	if !ok || b.ID != 7 || b.Overtaken != 3 {
+		t.Fatalf("first element %#v, want barrier 7 that overtook 3 elements", x)
+	}
+	for want := range 3 {
+		if x, _ := q.Poll(); x != want {
+			t.Fatalf("got %v, want %d: overtaken data must keep its order", x, want)
+		}
+	}
+}
+
+func TestExtractBarrierMovesItAhead(t *testing.T) {
+	q := New(8)
+	ctx := context.Background()
+	for _, x := range []any{"a", "b", Barrier{ID: 3}, "c"} {
+		if err := q.Push(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := q.Peek(2); len(got) != 2 || got[0] != "a" || got[1] != "b" {
+		t.Fatalf("Peek(2) = %v", got)
+	}
+	if _, _, found := q.ExtractBarrier(4); found {
+		t.Fatal("found a barrier that is not queued")
+	}
+	b, ahead, found := q.ExtractBarrier(3)
+	if !found || ahead != 2 || b.ID != 3 {
+		t.Fatalf("ExtractBarrier(3) = %d, %v; want 2 elements ahead", ahead, found)
+	}
+	for _, want := range []any{"a", "b", "c"} {
+		if x, _ := q.Poll(); x != want {
+			t.Fatalf("got %v, want %v", x, want)
+		}
+	}
+	if q.Len() != 0 {
+		t.Fatalf("%d elements left", q.Len())
+	}
+}

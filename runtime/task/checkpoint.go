@@ -108,6 +108,7 @@ func (t *Task) NotifyCheckpointAborted(id int64) {
 		if t.align.pending && t.align.barrier.ID == id {
 			t.cancelAlignment()
 		}
+		t.abortCapture(id)
 		if t.stopping == id {
 			// The stop failed; the job goes on.
 			t.stopping = 0
@@ -119,8 +120,23 @@ func (t *Task) NotifyCheckpointAborted(id int64) {
 // onBarrier handles a barrier from channel ch.
 func (t *Task) onBarrier(ch int, b queue.Barrier) error {
 	a := &t.align
+	if c := t.capture; c != nil && c.barrier.ID == b.ID {
+		return t.captureBarrier(ch, b)
+	}
 	if b.ID <= a.last {
 		return nil
+	}
+	if b.Unaligned {
+		if a.pending {
+			t.cfg.Checkpoints.OnDecline(a.barrier.ID, ErrCheckpointSubsumed)
+			t.cancelAlignment()
+		}
+		if t.capture != nil {
+			t.cfg.Checkpoints.OnDecline(t.capture.barrier.ID, ErrCheckpointSubsumed)
+			t.abortCapture(t.capture.barrier.ID)
+		}
+		a.last = b.ID
+		return t.startCapture(b, ch, nil)
 	}
 	if a.pending && b.ID > a.barrier.ID {
 		t.cfg.Checkpoints.OnDecline(a.barrier.ID, ErrCheckpointSubsumed)
@@ -132,6 +148,10 @@ func (t *Task) onBarrier(ch int, b queue.Barrier) error {
 			a.seen = make([]bool, t.gate.NumChannels())
 		}
 		clear(a.seen)
+		if b.AlignedTimeout > 0 && !t.cfg.Checkpoints.AtLeastOnce {
+			id := b.ID
+			t.pt.RegisterTimer(t.pt.Now()+b.AlignedTimeout, func(int64) error { return t.alignmentTimedOut(id) })
+		}
 	}
 	if !a.seen[ch] {
 		a.seen[ch] = true
@@ -161,6 +181,17 @@ func (t *Task) maybeAligned() error {
 	return err
 }
 
+// maybeChannelDone re-checks alignment and capture after channel ch closed.
+func (t *Task) maybeChannelDone(ch int) error {
+	if t.capture != nil && t.capture.waiting[ch] {
+		t.capture.waiting[ch] = false
+		if err := t.maybeCaptured(); err != nil {
+			return err
+		}
+	}
+	return t.maybeAligned()
+}
+
 // onCancelBarrier drops the alignment of an aborted checkpoint and passes
 // the cancellation on.
 func (t *Task) onCancelBarrier(c queue.CancelBarrier) {
@@ -170,7 +201,8 @@ func (t *Task) onCancelBarrier(c queue.CancelBarrier) {
 	if t.align.pending && t.align.barrier.ID == c.ID {
 		t.cancelAlignment()
 	}
-	t.align.last = c.ID
+	t.abortCapture(c.ID)
+	t.align.last = max(t.align.last, c.ID)
 	for _, w := range t.writers {
 		w.emitEvent(c)
 	}
@@ -183,8 +215,24 @@ func (t *Task) cancelAlignment() {
 }
 
 // snapshot takes the synchronous snapshot of every stateful operator,
-// forwards the barrier and hands the snapshots on.
+// forwards the barrier and hands the snapshots on. An unaligned barrier
+// first records the in-flight data it overtook (startCapture).
 func (t *Task) snapshot(b queue.Barrier) error {
+	if b.Unaligned {
+		return t.startCapture(b, -1, nil)
+	}
+	snaps, ok := t.takeSnapshots(b)
+	if !ok {
+		return nil
+	}
+	t.emitBarrier(b)
+	t.handOver(b, snaps)
+	return nil
+}
+
+// takeSnapshots runs every stateful operator's SnapshotState. On failure
+// it declines the checkpoint, cancels it downstream and reports false.
+func (t *Task) takeSnapshots(b queue.Barrier) ([]OperatorSnapshot, bool) {
 	ctx := operator.SnapshotContext{CheckpointID: b.ID, Timestamp: b.Timestamp, Savepoint: b.Savepoint}
 	var snaps []OperatorSnapshot
 	for i, op := range t.ops {
@@ -195,21 +243,28 @@ func (t *Task) snapshot(b queue.Barrier) error {
 		t.tr.current = i
 		st, err := s.SnapshotState(ctx)
 		if err != nil {
-			for _, p := range snaps {
-				if p.State.Keyed != nil {
-					p.State.Keyed.Release()
-				}
-			}
+			releaseSnapshots(snaps)
 			t.cfg.Checkpoints.OnDecline(b.ID, t.operatorError(i, fmt.Errorf("snapshot for checkpoint %d: %w", b.ID, err)))
 			for _, w := range t.writers {
 				w.emitEvent(queue.CancelBarrier{ID: b.ID})
 			}
-			return nil
+			return nil, false
 		}
 		snaps = append(snaps, OperatorSnapshot{Operator: i, UID: op.UID, State: st})
 	}
+	return snaps, true
+}
+
+// emitBarrier forwards b: behind the data already emitted, or, unaligned,
+// ahead of it.
+func (t *Task) emitBarrier(b queue.Barrier) {
+	b.Overtaken = 0
 	for _, w := range t.writers {
-		w.emitEvent(b)
+		if b.Unaligned {
+			w.emitPriorityBarrier(b)
+		} else {
+			w.emitEvent(b)
+		}
 	}
 	if t.dataEnded && t.finalCheckpoint == 0 {
 		t.finalCheckpoint = b.ID
@@ -217,8 +272,26 @@ func (t *Task) snapshot(b queue.Barrier) error {
 	if b.Stop {
 		t.stopping = b.ID
 	}
+}
+
+// handOver passes the checkpoint's snapshots to the runtime.
+func (t *Task) handOver(b queue.Barrier, snaps []OperatorSnapshot) {
 	t.cfg.Checkpoints.OnSnapshot(b, snaps)
-	return nil
+}
+
+// alignmentTimedOut turns the pending aligned checkpoint id unaligned: it
+// snapshots now and records what the channels still waiting for their
+// barrier deliver until it arrives.
+func (t *Task) alignmentTimedOut(id int64) error {
+	a := &t.align
+	if !a.pending || a.barrier.ID != id {
+		return nil
+	}
+	b := a.barrier
+	seen := append([]bool(nil), a.seen...)
+	a.pending, a.last = false, b.ID
+	t.gate.UnblockAll()
+	return t.startCapture(b, -1, seen)
 }
 
 // endPartitions sends EndOfPartition downstream and ends the task.

@@ -22,6 +22,10 @@ type Port interface {
 	// newInput returns the processor feeding batches of T into op's input
 	// (1 or 2).
 	newInput(op operator.Operator, input int) (inputProcessor, error)
+	// encodeRecords and replay record and restore in-flight records of
+	// unaligned checkpoints (inflight.go).
+	encodeRecords(batch any, dst [][]byte) ([][]byte, error)
+	replay(w writer, records [][]byte) error
 }
 
 // PortFor returns the Port of record type T.

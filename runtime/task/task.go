@@ -53,11 +53,17 @@ type OutEdge struct {
 	Chained int
 	// Writer describes the channels when the consumer is another task.
 	Writer WriterSpec
+	// Replay holds in-flight records of a restored unaligned checkpoint,
+	// written to the edge before anything else.
+	Replay [][]byte
 }
 
 // InputSpec is one logical input of the head operator.
 type InputSpec struct {
 	Channels []*queue.Queue
+	// EdgeKeys names the edge of each channel, for the in-flight data of
+	// unaligned checkpoints.
+	EdgeKeys []string
 	Port     Port
 	// Input is 1 for one-input operators and the first input of two-input
 	// operators, 2 for the second.
@@ -103,6 +109,21 @@ type Task struct {
 	// stopping is the stop-with-savepoint the task snapshotted: a source
 	// emits nothing more until it completes (the task ends) or is aborted.
 	stopping int64
+	// capture is the unaligned checkpoint whose in-flight input is being
+	// recorded; edgeKeys and ports name and type each channel's records.
+	capture  *capture
+	edgeKeys []string
+	ports    []Port
+	// replays are in-flight records of a restored unaligned checkpoint,
+	// written before anything else.
+	replays []replay
+}
+
+// replay is restored in-flight data for one output edge.
+type replay struct {
+	w       writer
+	port    Port
+	records [][]byte
 }
 
 // New creates a subtask. Wire it with Build before Run.
@@ -151,6 +172,9 @@ func (t *Task) Build(ops []OperatorSpec, inputs []InputSpec) error {
 				e.Writer.BatchSize = t.cfg.BatchSize
 				w := e.Port.newWriter(e.Writer)
 				t.writers = append(t.writers, w)
+				if len(e.Replay) > 0 {
+					t.replays = append(t.replays, replay{w: w, port: e.Port, records: e.Replay})
+				}
 				out = w
 			}
 			if e.Tag == "" {
@@ -182,10 +206,16 @@ func (t *Task) Build(ops []OperatorSpec, inputs []InputSpec) error {
 		if err != nil {
 			return err
 		}
-		for _, q := range in.Channels {
+		for i, q := range in.Channels {
 			channels = append(channels, q)
 			t.procs = append(t.procs, p)
 			t.inputOf = append(t.inputOf, in.Input)
+			t.ports = append(t.ports, in.Port)
+			key := ""
+			if i < len(in.EdgeKeys) {
+				key = in.EdgeKeys[i]
+			}
+			t.edgeKeys = append(t.edgeKeys, key)
 		}
 		t.sizes[in.Input] += len(in.Channels)
 	}
@@ -215,6 +245,12 @@ func (t *Task) Run(ctx context.Context) (err error) {
 	if t.cfg.BufferTimeout > 0 && len(t.writers) > 0 {
 		t.scheduleFlush()
 	}
+	for _, r := range t.replays {
+		if err := t.guard(-1, func() error { return r.port.replay(r.w, r.records) }); err != nil {
+			return err
+		}
+	}
+	t.replays = nil
 	for !t.done {
 		if err := t.guard(-1, func() error { return t.step(ctx) }); err != nil {
 			if ctx.Err() != nil {
@@ -339,6 +375,9 @@ func (t *Task) stepInput(ctx context.Context) error {
 	}
 	t.tr.current = 0
 	op := t.ops[0].Operator
+	if _, isBarrier := x.(queue.Barrier); !isBarrier && t.capture != nil {
+		t.captureElement(ch, x)
+	}
 	switch ev := x.(type) {
 	case queue.Watermark:
 		if wm, adv := t.valve.watermark(ch, ev.Timestamp); adv {
@@ -370,7 +409,7 @@ func (t *Task) stepInput(ctx context.Context) error {
 	case queue.EndOfPartition:
 		t.closed[ch] = true
 		if t.cfg.Checkpoints != nil {
-			return t.maybeAligned()
+			return t.maybeChannelDone(ch)
 		}
 	default:
 		if err := t.procs[ch].processBatch(x); err != nil {

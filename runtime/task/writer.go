@@ -185,6 +185,20 @@ func (w *RecordWriter[T]) EndPartition() { w.broadcastEvent(queue.EndOfPartition
 // emitEvent flushes and sends ev on every channel.
 func (w *RecordWriter[T]) emitEvent(ev queue.Event) { w.broadcastEvent(ev) }
 
+// emitPriorityBarrier sends an unaligned barrier ahead of the data queued
+// on every channel, after appending the partial batches without blocking
+// (the barrier overtakes them too, so consumers record them).
+func (w *RecordWriter[T]) emitPriorityBarrier(b queue.Barrier) {
+	for c, q := range w.channels {
+		if len(w.pending[c].Values) > 0 {
+			batch := w.pending[c]
+			w.pending[c] = w.newBatch()
+			q.PushOverflow(batch)
+		}
+		q.PushBarrier(b)
+	}
+}
+
 // setContext gives the writer the context that cancels blocked pushes.
 func (w *RecordWriter[T]) setContext(ctx context.Context) { w.ctx = ctx }
 
@@ -204,6 +218,7 @@ type writer interface {
 	Flush()
 	EndPartition()
 	emitEvent(ev queue.Event)
+	emitPriorityBarrier(b queue.Barrier)
 	setContext(ctx context.Context)
 	waitSpace() <-chan struct{}
 }
