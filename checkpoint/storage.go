@@ -156,7 +156,7 @@ func (s *Storage) bucket(ctx context.Context, l location) (*blob.Bucket, error) 
 		b, err = blob.OpenBucket(ctx, location{scheme: l.scheme, host: l.host, query: l.query}.String())
 	}
 	if err != nil {
-		return nil, fmt.Errorf("checkpoint: opening %s: %w", l, err)
+		return nil, fmt.Errorf("checkpoint: opening %s: %w", l, storageErr(err))
 	}
 	s.mu.buckets[key] = b
 	return b, nil
@@ -238,7 +238,7 @@ func (f *StateFile) Write(p []byte) (int, error) {
 	n, err := f.w.Write(p)
 	f.n += int64(n)
 	if err != nil {
-		return n, fmt.Errorf("checkpoint: writing state file %s: %w", f.name, err)
+		return n, fmt.Errorf("checkpoint: writing state file %s: %w", f.name, storageErr(err))
 	}
 	return n, nil
 }
@@ -247,7 +247,7 @@ func (f *StateFile) Write(p []byte) (int, error) {
 func (f *StateFile) Close() error {
 	defer f.cancel()
 	if err := f.w.Close(); err != nil {
-		return fmt.Errorf("checkpoint: writing state file %s: %w", f.name, err)
+		return fmt.Errorf("checkpoint: writing state file %s: %w", f.name, storageErr(err))
 	}
 	return nil
 }
@@ -274,7 +274,7 @@ func (s *Storage) CreateStateFile(ctx context.Context, dir, name string) (*State
 	w, err := p.bucket.NewWriter(wctx, p.key(name), &blob.WriterOptions{ContentType: "application/octet-stream"})
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("checkpoint: creating state file %s in %s: %w", name, p.loc, err)
+		return nil, fmt.Errorf("checkpoint: creating state file %s in %s: %w", name, p.loc, storageErr(err))
 	}
 	return &StateFile{name: name, w: w, cancel: cancel}, nil
 }
@@ -294,12 +294,12 @@ func (s *Storage) ReadRange(ctx context.Context, dir, name string, off, n int64)
 		if gcerrors.Code(err) == gcerrors.NotFound {
 			return nil, fmt.Errorf("checkpoint: state file %s missing in %s: %w", name, p.loc, fs.ErrNotExist)
 		}
-		return nil, fmt.Errorf("checkpoint: reading state file %s in %s: %w", name, p.loc, err)
+		return nil, fmt.Errorf("checkpoint: reading state file %s in %s: %w", name, p.loc, storageErr(err))
 	}
 	defer func() { _ = r.Close() }()
 	b, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("checkpoint: reading state file %s in %s: %w", name, p.loc, err)
+		return nil, fmt.Errorf("checkpoint: reading state file %s in %s: %w", name, p.loc, storageErr(err))
 	}
 	if n >= 0 && int64(len(b)) != n {
 		return nil, fmt.Errorf("%w: state file %s in %s has %d bytes at offset %d, its handle says %d",
@@ -328,7 +328,7 @@ func (s *Storage) WriteMetadata(ctx context.Context, dir string, m *Metadata) er
 		return err
 	}
 	if err := p.bucket.WriteAll(ctx, p.key(MetadataFile), b, &blob.WriterOptions{ContentType: "application/octet-stream"}); err != nil {
-		return fmt.Errorf("checkpoint: writing %s: %w", p.loc.join(MetadataFile), err)
+		return fmt.Errorf("checkpoint: writing %s: %w", p.loc.join(MetadataFile), storageErr(err))
 	}
 	return nil
 }
@@ -359,7 +359,7 @@ func (s *Storage) ReadMetadata(ctx context.Context, path string) (*Metadata, err
 		if gcerrors.Code(err) == gcerrors.NotFound {
 			return nil, fmt.Errorf("%w in %s: not a completed checkpoint or savepoint", ErrNoMetadata, p.loc)
 		}
-		return nil, fmt.Errorf("checkpoint: reading %s: %w", p.loc.join(MetadataFile), err)
+		return nil, fmt.Errorf("checkpoint: reading %s: %w", p.loc.join(MetadataFile), storageErr(err))
 	}
 	m, err := DecodeMetadata(b)
 	if err != nil {
@@ -392,7 +392,7 @@ func (s *Storage) Discard(ctx context.Context, dir string) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("checkpoint: listing %s: %w", p.loc, err)
+			return fmt.Errorf("checkpoint: listing %s: %w", p.loc, storageErr(err))
 		}
 		if err := p.bucket.Delete(ctx, obj.Key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
 			errs = append(errs, err)
@@ -438,7 +438,7 @@ func (s *Storage) Checkpoints(ctx context.Context) ([]int64, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("checkpoint: listing %s: %w", p.loc, err)
+			return nil, fmt.Errorf("checkpoint: listing %s: %w", p.loc, storageErr(err))
 		}
 		if !obj.IsDir {
 			continue
@@ -558,3 +558,13 @@ func (sn *Snapshot) ReadRange(ctx context.Context, name string, off, n int64) ([
 
 // Close releases the snapshot's storage.
 func (sn *Snapshot) Close() error { return sn.s.Close() }
+
+// storageErr adds what to check to an I/O error of the storage (an
+// unreachable object store, bad credentials); errors that say a file is
+// missing pass unchanged.
+func storageErr(err error) error {
+	if err == nil || errors.Is(err, fs.ErrNotExist) || gcerrors.Code(err) == gcerrors.NotFound || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("%w (check that the storage is reachable and its credentials are valid)", err)
+}

@@ -26,16 +26,19 @@ type storageBackend struct {
 	dir func(t *testing.T) string
 }
 
-// storageBackends are the buckets every storage test runs on. An s3://
-// backend (a MinIO server from internal/s3test, with endpoint and
-// path-style parameters in the URL) belongs here too.
+// storageBackends are the buckets every storage test runs on: these and
+// moreStorageBackends.
 func storageBackends() []storageBackend {
-	return []storageBackend{
+	return append([]storageBackend{
 		{"file", func(t *testing.T) string { return fileURL(t.TempDir()) }},
 		{"path", func(t *testing.T) string { return filepath.Join(t.TempDir(), "plain") }},
 		{"mem", func(t *testing.T) string { return fmt.Sprintf("mem://test-%d/checkpoints", memSeq.Add(1)) }},
-	}
+	}, moreStorageBackends...)
 }
+
+// moreStorageBackends are backends other test files add in their init,
+// such as s3 (storage_s3_test.go), which needs a server.
+var moreStorageBackends []storageBackend
 
 func forEachBackend(t *testing.T, fn func(t *testing.T, dir string)) {
 	for _, b := range storageBackends() {

@@ -514,7 +514,7 @@ func (c *compiler) structType(tc *typeCodec) error {
 			continue // blank fields hold nothing a program can read
 		}
 		if !f.IsExported() {
-			return fmt.Errorf("field %s of %v is unexported (export it, or implement encoding.BinaryMarshaler and BinaryUnmarshaler)", f.Name, t)
+			return fmt.Errorf("%w: field %s of %v is unexported (export it, or implement encoding.BinaryMarshaler and BinaryUnmarshaler)", errUnexported, f.Name, t)
 		}
 		fc, err := c.compile(f.Type)
 		if err != nil {

@@ -18,6 +18,10 @@ var ErrCorrupt = errors.New("codec: corrupt data")
 // that neither the binary format nor gob can encode.
 var ErrUnsupported = errors.New("codec: unsupported type")
 
+// errUnexported marks a struct whose unexported fields no default codec
+// can carry: gob would silently drop them.
+var errUnexported = errors.New("unexported field")
+
 // CorruptError describes input the binary codec cannot decode. It wraps
 // ErrCorrupt, and Err when that is set.
 type CorruptError struct {

@@ -2,6 +2,7 @@ package codec
 
 import (
 	"encoding/gob"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -25,12 +26,12 @@ type binaryResult struct {
 //   - the binary codec (see Binary and the package documentation) when the
 //     binary format can encode T;
 //   - else Gob[T] when gob can encode T: interfaces (concrete types must be
-//     registered with gob.Register), structs with unexported fields (gob
-//     drops the unexported fields, so they do not survive a checkpoint), and
-//     composites holding either;
+//     registered with gob.Register) and composites holding them;
 //   - else a codec whose every call returns an error wrapping
 //     ErrUnsupported that says why (channels, functions, unsafe.Pointer,
-//     structs without exported fields).
+//     and structs with unexported fields: gob would drop those fields
+//     silently, losing data at every checkpoint, unless the type implements
+//     gob.GobEncoder).
 //
 // For never panics. Append encodes into a caller's buffer with any of them;
 // the binary codec does so without allocating.
@@ -40,8 +41,11 @@ func For[T any]() Codec[T] {
 		return c.(Codec[T])
 	}
 	var c Codec[T]
+	_, gobEncoder := reflect.New(t).Interface().(gob.GobEncoder)
 	if b, err := Binary[T](); err == nil {
 		c = b
+	} else if errors.Is(err, errUnexported) && !gobEncoder {
+		c = unsupported[T]{err: fmt.Errorf("%w; give the type an explicit Codec (or export the field) so no data is lost", err)}
 	} else if gobErr := gobCanEncode(t); gobErr == nil {
 		c = Gob[T]{}
 	} else {

@@ -136,6 +136,7 @@ type fakeContext struct {
 
 func (c *fakeContext) OperatorName() string         { return "Source: test" }
 func (c *fakeContext) Restored() *operator.Restored { return nil }
+func (c *fakeContext) AttemptNumber() int           { return 0 }
 func (c *fakeContext) UID() string                  { return "source-test" }
 func (c *fakeContext) SubtaskIndex() int            { return c.subtask }
 func (c *fakeContext) Parallelism() int             { return c.parallelism }

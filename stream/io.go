@@ -238,6 +238,6 @@ type sinkInit struct{ ctx operator.Context }
 
 func (s *sinkInit) SubtaskIndex() int             { return s.ctx.SubtaskIndex() }
 func (s *sinkInit) Parallelism() int              { return s.ctx.Parallelism() }
-func (s *sinkInit) AttemptNumber() int            { return 0 }
+func (s *sinkInit) AttemptNumber() int            { return s.ctx.AttemptNumber() }
 func (s *sinkInit) Config() *config.Configuration { return s.ctx.Config() }
 func (s *sinkInit) Now() int64                    { return s.ctx.ProcessingTime().Now() }

@@ -120,9 +120,11 @@ func passWindow[T any, K comparable, W window.Window]() window.ProcessFunction[T
 	})
 }
 
+// reduceAcc is a window's reduced value; its fields are exported so the
+// default codec can checkpoint it.
 type reduceAcc[T any] struct {
-	v   T
-	set bool
+	V   T
+	Set bool
 }
 
 // reduceAggregate turns a reduce function into an AggregateFunction.
@@ -131,26 +133,26 @@ type reduceAggregate[T any] struct{ fn func(a, b T) (T, error) }
 func (r reduceAggregate[T]) CreateAccumulator() *reduceAcc[T] { return &reduceAcc[T]{} }
 
 func (r reduceAggregate[T]) Add(v T, acc *reduceAcc[T]) *reduceAcc[T] {
-	if !acc.set {
-		return &reduceAcc[T]{v: v, set: true}
+	if !acc.Set {
+		return &reduceAcc[T]{V: v, Set: true}
 	}
-	out, err := r.fn(acc.v, v)
+	out, err := r.fn(acc.V, v)
 	if err != nil {
 		operator.Fail(err)
 	}
-	return &reduceAcc[T]{v: out, set: true}
+	return &reduceAcc[T]{V: out, Set: true}
 }
 
-func (r reduceAggregate[T]) GetResult(acc *reduceAcc[T]) T { return acc.v }
+func (r reduceAggregate[T]) GetResult(acc *reduceAcc[T]) T { return acc.V }
 
 func (r reduceAggregate[T]) Merge(a, b *reduceAcc[T]) *reduceAcc[T] {
 	switch {
-	case !a.set:
+	case !a.Set:
 		return b
-	case !b.set:
+	case !b.Set:
 		return a
 	}
-	return r.Add(b.v, a)
+	return r.Add(b.V, a)
 }
 
 type aggregateAfterEvict[T any, K comparable, W window.Window, ACC, V, R any] struct {

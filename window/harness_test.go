@@ -73,6 +73,7 @@ type fakeContext struct {
 
 func (c *fakeContext) OperatorName() string                           { return "test-window" }
 func (c *fakeContext) Restored() *operator.Restored                   { return nil }
+func (c *fakeContext) AttemptNumber() int                             { return 0 }
 func (c *fakeContext) UID() string                                    { return "test-window-uid" }
 func (c *fakeContext) SubtaskIndex() int                              { return 0 }
 func (c *fakeContext) Parallelism() int                               { return 1 }

@@ -42,6 +42,8 @@ type attempt struct {
 	opts    Options
 	log     *slog.Logger
 	restore *restorePoint
+	// number counts the job's attempts from 0.
+	number int
 	// cp is nil when checkpointing is off.
 	cp *checkpointer
 
@@ -175,7 +177,7 @@ func (a *attempt) build(ctx context.Context) error {
 			t := task.New(task.Config{
 				Name: v.Name, Index: i, Parallelism: v.Parallelism, Job: cfg,
 				Clock: a.opts.Clock, BufferTimeout: timeout, BatchSize: batch,
-				Checkpoints: a.cp.taskConfig(id),
+				Checkpoints: a.cp.taskConfig(id), Attempt: a.number,
 			})
 			a.tasks[v] = append(a.tasks[v], t)
 			a.byID[id] = t

@@ -26,7 +26,8 @@ type checkpointer struct {
 	// writers are the goroutines writing snapshots asynchronously.
 	writers sync.WaitGroup
 	// writeCtx cancels the writers when the job ends.
-	writeCtx context.Context
+	writeCtx      context.Context
+	cancelWriters context.CancelFunc
 
 	// mu guards the fields in the struct.
 	mu struct {

@@ -115,7 +115,8 @@ func (j *job) startCheckpointing(ctx context.Context) error {
 		return err
 	}
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	j.cp = &checkpointer{opts: j.cpOpts, store: store, jg: j.jg, log: j.log, writeCtx: cctx}
+	wctx, cancelWriters := context.WithCancel(cctx)
+	j.cp = &checkpointer{opts: j.cpOpts, store: store, jg: j.jg, log: j.log, writeCtx: wctx, cancelWriters: cancelWriters}
 	j.cp.driver = checkpoint.NewDriver(coord, store, j.cp, checkpoint.DriverOptions{Logger: j.log})
 	j.stopDriver, j.driverDone = cancel, make(chan struct{})
 	go func() {
@@ -137,6 +138,10 @@ func (j *job) close(cause checkpoint.StopCause) {
 	if j.cp == nil {
 		return
 	}
+	// Writers first: a state file finished after the driver discarded its
+	// pending checkpoint would be left behind.
+	j.cp.cancelWriters()
+	j.cp.writers.Wait()
 	j.cp.driver.Post(checkpoint.JobStopped{Cause: cause})
 	select {
 	case <-j.driverDone:
@@ -145,7 +150,6 @@ func (j *job) close(cause checkpoint.StopCause) {
 	}
 	j.stopDriver()
 	<-j.driverDone
-	j.cp.writers.Wait()
 	if err := j.cp.store.Close(); err != nil {
 		j.log.Warn("close checkpoint storage", "error", err)
 	}
@@ -176,7 +180,7 @@ func (j *job) run(ctx context.Context) (err error) {
 		j.setStatus(rest.JobFailed)
 		return err
 	}
-	for {
+	for number := 0; ; number++ {
 		actx, cancel := context.WithCancelCause(ctx)
 		j.mu.Lock()
 		j.mu.cancel = cancel
@@ -186,7 +190,7 @@ func (j *job) run(ctx context.Context) (err error) {
 			cancel(errCancelledByUser)
 		}
 		j.setStatus(rest.JobRunning)
-		a := &attempt{name: j.name, jg: j.jg, cfg: j.cfg, opts: j.opts, log: j.log, restore: restore, cp: j.cp}
+		a := &attempt{name: j.name, jg: j.jg, cfg: j.cfg, opts: j.opts, log: j.log, restore: restore, cp: j.cp, number: number}
 		if err := a.checkUnclaimed(j.cpOpts.IgnoreUnclaimedState); err != nil {
 			cancel(nil)
 			cause = checkpoint.StopFailed

@@ -107,6 +107,9 @@ type Context interface {
 	// Restored is the state to start from, or nil for a fresh start. Read
 	// it in Open.
 	Restored() *Restored
+	// AttemptNumber counts the restarts of the job this subtask runs in (0
+	// for the first attempt).
+	AttemptNumber() int
 }
 
 // ProcessingTimeService is the subtask's clock and one-shot timers. Timer

@@ -28,6 +28,8 @@ type Config struct {
 	BatchSize     int
 	// Checkpoints is nil when checkpointing is off.
 	Checkpoints *CheckpointConfig
+	// Attempt counts the job's restarts (0 first).
+	Attempt int
 }
 
 // OperatorSpec is one operator of a chain, head first.
@@ -543,6 +545,8 @@ type opContext struct {
 }
 
 func (c *opContext) Restored() *operator.Restored { return c.restored }
+
+func (c *opContext) AttemptNumber() int { return c.t.cfg.Attempt }
 
 func (c *opContext) OperatorName() string                           { return c.name }
 func (c *opContext) UID() string                                    { return c.uid }

@@ -32,6 +32,7 @@ type opContext struct {
 
 func (c *opContext) OperatorName() string         { return "Source: test" }
 func (c *opContext) Restored() *operator.Restored { return nil }
+func (c *opContext) AttemptNumber() int           { return 0 }
 func (c *opContext) UID() string                  { return "source-test" }
 func (c *opContext) SubtaskIndex() int            { return c.subtask }
 func (c *opContext) Parallelism() int             { return c.parallelism }

@@ -84,7 +84,8 @@ func New(opts Options) *App {
 list them, cancel them, take savepoints and stop them with a savepoint.
 
 The commands connect to the job's REST API at -m host:port. Without -m they use
-rest.address and rest.port from $` + ConfDirEnv + `/config.yaml, else localhost:8081.`,
+rest.address and rest.port from $` + ConfDirEnv + `/config.yaml, else localhost:8081.
+'weir savepoint inspect PATH' reads a savepoint or checkpoint from storage instead.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return nil
@@ -105,6 +106,7 @@ rest.address and rest.port from $` + ConfDirEnv + `/config.yaml, else localhost:
 	a.root.SetErr(opts.Stderr)
 	a.root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	a.savepoint = a.savepointCommand()
+	a.savepoint.AddCommand(a.inspectCommand())
 	a.root.AddCommand(a.listCommand(), a.cancelCommand(), a.savepoint, a.stopCommand())
 	return a
 }

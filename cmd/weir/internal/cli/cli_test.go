@@ -282,28 +282,28 @@ func TestStopLosesContact(t *testing.T) {
 func TestSavepointSubcommands(t *testing.T) {
 	e := newEnv(t)
 	job := e.cluster.AddJob("wordcount", rest.JobRunning, t0)
-	var inspected []string
+	var dumped []string
 	e.extend = func(a *App) {
 		a.AddSavepointCommand(&cobra.Command{
-			Use:  "inspect PATH",
+			Use:  "dump PATH",
 			Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				inspected = append(inspected, args[0])
-				_, err := cmd.OutOrStdout().Write([]byte("inspected\n"))
+				dumped = append(dumped, args[0])
+				_, err := cmd.OutOrStdout().Write([]byte("dumped\n"))
 				return err
 			},
 		})
 	}
-	e.run(t, "savepoint", "inspect", "file:///sp/savepoint-1").check(t, 0, "inspected\n")
-	if want := []string{"file:///sp/savepoint-1"}; !reflect.DeepEqual(inspected, want) {
-		t.Errorf("inspect got %v, want %v", inspected, want)
+	e.run(t, "savepoint", "dump", "file:///sp/savepoint-1").check(t, 0, "dumped\n")
+	if want := []string{"file:///sp/savepoint-1"}; !reflect.DeepEqual(dumped, want) {
+		t.Errorf("dump got %v, want %v", dumped, want)
 	}
 	if r := e.run(t, "savepoint", "-m", e.addr, job.String()); r.code != 0 || !strings.HasPrefix(r.stdout, "Savepoint completed.") {
 		t.Errorf("savepoint JOB_ID next to a subcommand = %+v", r)
 	}
 	e.run(t, "savepoint", "inspekt", "x").check(t, 2, "", "did you mean 'weir savepoint inspect'?")
-	if r := e.run(t, "savepoint", "--help"); r.code != 0 || !strings.Contains(r.stdout, "inspect") {
-		t.Errorf("savepoint --help does not list inspect: %+v", r)
+	if r := e.run(t, "savepoint", "--help"); r.code != 0 || !strings.Contains(r.stdout, "inspect") || !strings.Contains(r.stdout, "dump") {
+		t.Errorf("savepoint --help does not list inspect and dump: %+v", r)
 	}
 }
 

@@ -1,0 +1,287 @@
+package stream_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/weirstream/weir/checkpoint"
+	"github.com/weirstream/weir/connector/collect"
+	"github.com/weirstream/weir/connector/datagen"
+	"github.com/weirstream/weir/eventtime"
+	"github.com/weirstream/weir/rest"
+	"github.com/weirstream/weir/runtime/operator"
+	"github.com/weirstream/weir/stream"
+	"github.com/weirstream/weir/window"
+)
+
+// checkpointedEnv returns an environment checkpointing every 30 ms into a
+// temporary directory, with extra options.
+func checkpointedEnv(t *testing.T, p int, opts map[string]string) *stream.Environment {
+	t.Helper()
+	env := quietEnv(p)
+	all := map[string]string{
+		"execution.checkpointing.interval": "30ms",
+		"state.checkpoints.dir":            t.TempDir(),
+		"rest.port":                        "0",
+	}
+	for k, v := range opts {
+		all[k] = v
+	}
+	for k, v := range all {
+		if err := env.Config().Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return env
+}
+
+// sumsJob builds datagen 0..n-1 (rate-limited, so it runs for a while) →
+// fail → keyBy(v%10) → running sum → collect; fail may panic.
+func sumsJob(env *stream.Environment, n int64, fail func(v int64)) *collect.Sink[kv64] {
+	nums := stream.FromSource(env, datagen.New(n, func(i int64) (int64, error) { return i, nil }, datagen.WithRateLimit(float64(n))),
+		eventtime.NoWatermarks[int64](), "nums")
+	checked := stream.Map(nums, func(v int64) (kv64, error) { fail(v); return kv64{K: v % 10, V: v}, nil }).Name("fail once")
+	sums := stream.Reduce(stream.KeyBy(checked, func(p kv64) int64 { return p.K }), func(a, b kv64) (kv64, error) {
+		return kv64{K: a.K, V: a.V + b.V}, nil
+	}).UID("sums")
+	out := collect.New[kv64]()
+	stream.SinkTo(sums, out)
+	return out
+}
+
+type kv64 struct{ K, V int64 }
+
+// A failing task restarts the job from the latest completed checkpoint:
+// keyed state and source positions come back together, so every key's
+// final sum is exact.
+func TestRestartFromLatestCheckpoint(t *testing.T) {
+	const n = 3000
+	env := checkpointedEnv(t, 2, map[string]string{
+		"restart-strategy.type":                 "fixed-delay",
+		"restart-strategy.fixed-delay.attempts": "2",
+		"restart-strategy.fixed-delay.delay":    "10ms",
+	})
+	var failed atomic.Bool
+	out := sumsJob(env, n, func(v int64) {
+		if v == n/2 && failed.CompareAndSwap(false, true) {
+			panic("injected failure")
+		}
+	})
+	execute(t, env)
+	if !failed.Load() {
+		t.Fatal("the injected failure never happened")
+	}
+	final := map[int64]int64{}
+	for _, r := range out.Values() {
+		final[r.K] = max(final[r.K], r.V)
+	}
+	for k := range int64(10) {
+		var want int64
+		for v := k; v < n; v += 10 {
+			want += v
+		}
+		if final[k] != want {
+			t.Errorf("key %d: final sum %d, want %d (state and source must restore from the same checkpoint)", k, final[k], want)
+		}
+	}
+}
+
+// When the restart strategy gives up, the job fails saying which limit
+// stopped it.
+func TestRestartStrategyGivesUp(t *testing.T) {
+	env := checkpointedEnv(t, 1, map[string]string{
+		"restart-strategy.type":                 "fixed-delay",
+		"restart-strategy.fixed-delay.attempts": "2",
+		"restart-strategy.fixed-delay.delay":    "1ms",
+	})
+	var failures atomic.Int32
+	sumsJob(env, 100, func(v int64) {
+		if v == 5 {
+			failures.Add(1)
+			panic("always fails")
+		}
+	})
+	err := executeErr(env)
+	if err == nil || !strings.Contains(err.Error(), "fixed-delay") || !strings.Contains(err.Error(), "always fails") {
+		t.Fatalf("err = %v, want the restart strategy's verdict and the cause", err)
+	}
+	if got := failures.Load(); got != 3 {
+		t.Fatalf("%d attempts failed, want 3 (the first and 2 restarts)", got)
+	}
+}
+
+// syncBuffer is a log destination tests read while the job writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var listening = regexp.MustCompile(`REST API listening"? url=(\S+)`)
+
+// The REST API of a running job: overview, details, checkpoint statistics
+// and configuration, a savepoint, and cancel.
+func TestRESTAPIOfRunningJob(t *testing.T) {
+	env := checkpointedEnv(t, 2, nil)
+	var logs syncBuffer
+	env.SetLogger(slog.New(slog.NewTextHandler(&logs, nil)))
+	sumsJob(env, 1_000_000, func(int64) {})
+	wait := startJob(t, env)
+	ctx := context.Background()
+	var c *rest.Client
+	eventually(t, "the REST address in the log", func() bool {
+		m := listening.FindStringSubmatch(logs.String())
+		if m == nil {
+			return false
+		}
+		var err error
+		c, err = rest.NewClient(m[1], nil)
+		return err == nil
+	})
+	jobs, err := c.JobsOverview(ctx)
+	if err != nil || len(jobs) != 1 || jobs[0].State != rest.JobRunning {
+		t.Fatalf("jobs overview = %+v, %v; want one running job", jobs, err)
+	}
+	id := jobs[0].ID
+	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(id.String()) {
+		t.Fatalf("job id %q is not 32 lowercase hex characters", id)
+	}
+	details, err := c.Job(ctx, id)
+	if err != nil || len(details.Vertices) == 0 {
+		t.Fatalf("job details = %+v, %v", details, err)
+	}
+	eventually(t, "a completed checkpoint", func() bool {
+		st, err := c.Checkpoints(ctx, id)
+		return err == nil && st.Counts.Completed > 0 && st.Latest.Completed != nil
+	})
+	if cfg, err := c.CheckpointConfig(ctx, id); err != nil || cfg.Interval != 30 || cfg.Mode != rest.ExactlyOnce {
+		t.Fatalf("checkpoint config = %+v, %v", cfg, err)
+	}
+	trigger, err := c.TriggerSavepoint(ctx, id, rest.SavepointRequest{TargetDirectory: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var location string
+	eventually(t, "the savepoint", func() bool {
+		op, err := c.SavepointStatus(ctx, id, trigger)
+		if err != nil || op.Status.ID != rest.OperationCompleted {
+			return false
+		}
+		if op.Operation.FailureCause != nil {
+			t.Fatalf("savepoint failed: %+v", op.Operation.FailureCause)
+		}
+		location = op.Operation.Location
+		return true
+	})
+	snap, err := checkpoint.OpenSnapshot(ctx, location)
+	if err != nil {
+		t.Fatalf("open savepoint %s: %v", location, err)
+	}
+	if snap.Metadata.Kind != checkpoint.KindSavepoint || snap.Metadata.Operator("sums") == nil {
+		t.Fatalf("savepoint %s holds %+v; want a savepoint with the sums operator", location, snap.Metadata)
+	}
+	_ = snap.Close()
+	if err := c.Cancel(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait(); err == nil || !errors.Is(err, context.Canceled) && !strings.Contains(err.Error(), "cancel") {
+		t.Fatalf("Execute after cancel = %v, want a cancellation", err)
+	}
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within 10s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Window state (contents, merging sessions, timers) survives a failure:
+// after the restart every window fires with exactly its records, and a
+// window fired twice (before and after the failure) fires the same result.
+func TestWindowsRestoreAfterFailure(t *testing.T) {
+	const n = 4000
+	for _, tc := range []struct {
+		name     string
+		assigner window.Assigner[kv64, window.TimeWindow]
+	}{
+		{"tumbling", window.TumblingEventTimeWindows[kv64](100 * time.Millisecond)},
+		{"session", window.EventTimeSessionWindows[kv64](5 * time.Millisecond)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := checkpointedEnv(t, 2, map[string]string{
+				"restart-strategy.type":                 "fixed-delay",
+				"restart-strategy.fixed-delay.attempts": "2",
+				"restart-strategy.fixed-delay.delay":    "10ms",
+			})
+			// Event time i ms, with a 10 ms gap every 250 records so
+			// sessions end.
+			tsOf := func(i int64) int64 { return i + 10*(i/250) }
+			nums := stream.FromSource(env, datagen.New(n, func(i int64) (int64, error) { return i, nil },
+				datagen.WithRateLimit(float64(n)), datagen.WithTimestamps(tsOf)),
+				eventtime.ForMonotonousTimestamps[int64](), "nums")
+			var failed atomic.Bool
+			pairs := stream.Map(nums, func(v int64) (kv64, error) {
+				if v == n/2 && failed.CompareAndSwap(false, true) {
+					panic("injected failure")
+				}
+				return kv64{K: v % 3, V: v}, nil
+			})
+			w := stream.Window(stream.KeyBy(pairs, func(p kv64) int64 { return p.K }), tc.assigner)
+			sums := stream.WindowReduceProcess(w, func(a, b kv64) (kv64, error) { return kv64{K: a.K, V: a.V + b.V}, nil },
+				window.ProcessFunc[kv64, winSum, int64, window.TimeWindow](func(k int64, ctx window.ProcessContext[window.TimeWindow], in []kv64, out operator.Collector[winSum]) error {
+					out.Collect(winSum{K: k, Start: ctx.Window().Start, End: ctx.Window().End, Sum: in[0].V})
+					return nil
+				})).UID("windows")
+			out := collect.New[winSum]()
+			stream.SinkTo(sums, out)
+			execute(t, env)
+			if !failed.Load() {
+				t.Fatal("the injected failure never happened")
+			}
+			// Every record lies in exactly one window per key; windows
+			// fired twice must agree.
+			byWindow := map[winSum]int64{}
+			var total int64
+			for _, r := range out.Values() {
+				key := winSum{K: r.K, Start: r.Start, End: r.End}
+				if prev, ok := byWindow[key]; ok {
+					if prev != r.Sum {
+						t.Fatalf("window %+v fired with sums %d and %d", key, prev, r.Sum)
+					}
+					continue
+				}
+				byWindow[key] = r.Sum
+				total += r.Sum
+			}
+			if want := int64(n * (n - 1) / 2); total != want {
+				t.Fatalf("the windows sum to %d, want %d: records were lost or counted twice", total, want)
+			}
+		})
+	}
+}
+
+type winSum struct{ K, Start, End, Sum int64 }
