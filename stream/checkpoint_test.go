@@ -285,3 +285,65 @@ func TestWindowsRestoreAfterFailure(t *testing.T) {
 }
 
 type winSum struct{ K, Start, End, Sum int64 }
+
+// restClient waits for the job's REST address in logs and returns a client
+// and the job's id.
+func restClient(t *testing.T, logs *syncBuffer) (*rest.Client, rest.JobID) {
+	t.Helper()
+	var c *rest.Client
+	eventually(t, "the REST address in the log", func() bool {
+		m := listening.FindStringSubmatch(logs.String())
+		if m == nil {
+			return false
+		}
+		var err error
+		c, err = rest.NewClient(m[1], nil)
+		return err == nil
+	})
+	jobs, err := c.JobsOverview(context.Background())
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("jobs = %+v, %v", jobs, err)
+	}
+	return c, jobs[0].ID
+}
+
+// Stop-with-savepoint ends a job after a savepoint; with drain, event time
+// first advances to the end, so open windows fire; without, they stay in
+// the savepoint.
+func TestStopWithSavepointDrainFiresWindows(t *testing.T) {
+	for _, drain := range []bool{false, true} {
+		t.Run(map[bool]string{false: "stop", true: "drain"}[drain], func(t *testing.T) {
+			env := checkpointedEnv(t, 1, nil)
+			var logs syncBuffer
+			env.SetLogger(slog.New(slog.NewTextHandler(&logs, nil)))
+			nums := stream.FromSource(env, datagen.New(1_000_000, func(i int64) (int64, error) { return i, nil },
+				datagen.WithRateLimit(2000), datagen.WithTimestamps(func(i int64) int64 { return i })),
+				eventtime.ForMonotonousTimestamps[int64](), "nums")
+			w := stream.Window(stream.KeyBy(nums, func(int64) int64 { return 0 }),
+				window.TumblingEventTimeWindows[int64](time.Hour))
+			out := collect.New[int64]()
+			stream.SinkTo(stream.WindowReduce(w, func(a, b int64) (int64, error) { return a + b, nil }).UID("hour"), out)
+			wait := startJob(t, env)
+			c, id := restClient(t, &logs)
+			time.Sleep(200 * time.Millisecond)
+			trigger, err := c.StopWithSavepoint(context.Background(), id, rest.StopRequest{TargetDirectory: t.TempDir(), Drain: drain})
+			if err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "the savepoint's location", func() bool {
+				op, err := c.SavepointStatus(context.Background(), id, trigger)
+				return err == nil && op.Status.ID == rest.OperationCompleted && op.Operation.Location != ""
+			})
+			if err := wait(); err != nil {
+				t.Fatalf("job after stop-with-savepoint: %v", err)
+			}
+			fired := out.Len()
+			if drain && fired != 1 {
+				t.Fatalf("%d windows fired, want the open hour window fired by the drain", fired)
+			}
+			if !drain && fired != 0 {
+				t.Fatalf("%d windows fired on a stop without drain, want none", fired)
+			}
+		})
+	}
+}
