@@ -66,7 +66,7 @@ type (
 
 	hidden      struct{ A, b int }
 	withIface   struct{ V any }
-	noExported  struct{ a int }
+	noExported  struct{ a int } //nolint:unused // a type whose only field is unexported
 	withChan    struct{ Ch chan int }
 	withChanExp struct {
 		A  int
@@ -583,11 +583,11 @@ func TestConcurrentUse(t *testing.T) {
 			for range 200 {
 				var err error
 				if buf, err = Append(c, buf[:0], v); err != nil || !bytes.Equal(buf, want) {
-					errs <- fmt.Errorf("encode: %x, %v", buf, err)
+					errs <- fmt.Errorf("encode: %x, %w", buf, err)
 					return
 				}
 				if got, err := c.Decode(buf); err != nil || !reflect.DeepEqual(got, v) {
-					errs <- fmt.Errorf("decode: %v", err)
+					errs <- fmt.Errorf("decode: %w", err)
 					return
 				}
 			}

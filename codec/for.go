@@ -49,7 +49,7 @@ func For[T any]() Codec[T] {
 	} else if gobErr := gobCanEncode(t); gobErr == nil {
 		c = Gob[T]{}
 	} else {
-		c = unsupported[T]{err: fmt.Errorf("%w; gob cannot encode it either (%v); give it an explicit Codec", err, gobErr)}
+		c = unsupported[T]{err: fmt.Errorf("%w; gob cannot encode it either (%w); give it an explicit Codec", err, gobErr)}
 	}
 	actual, _ := defaults.LoadOrStore(t, c)
 	return actual.(Codec[T])

@@ -10,12 +10,12 @@ import (
 type Mode int
 
 const (
-	// Split: the elements of all old subtasks are dealt round-robin over the
-	// new subtasks (Flink's operator list state).
+	// Split deals the elements of all old subtasks round-robin over the new
+	// subtasks (Flink's operator list state).
 	Split Mode = iota
-	// Union: every new subtask gets the elements of all old subtasks.
+	// Union gives every new subtask the elements of all old subtasks.
 	Union
-	// Broadcast: every new subtask gets the state of old subtask 0 (all old
+	// Broadcast gives every new subtask the state of old subtask 0 (all old
 	// subtasks hold the same broadcast state).
 	Broadcast
 )

@@ -455,7 +455,7 @@ func (tallyCodec) Decode(b []byte) (*tally, error) {
 		t.Counts[int(k)] = int(d.Varint())
 	}
 	if d.Err() != nil || d.Len() != 0 {
-		return nil, fmt.Errorf("bad tally: %v", d.Err())
+		return nil, fmt.Errorf("bad tally: %w", d.Err())
 	}
 	return t, nil
 }
