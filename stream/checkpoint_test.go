@@ -147,21 +147,11 @@ func TestRESTAPIOfRunningJob(t *testing.T) {
 	sumsJob(env, 1_000_000, func(int64) {})
 	wait := startJob(t, env)
 	ctx := context.Background()
-	var c *rest.Client
-	eventually(t, "the REST address in the log", func() bool {
-		m := listening.FindStringSubmatch(logs.String())
-		if m == nil {
-			return false
-		}
-		var err error
-		c, err = rest.NewClient(m[1], nil)
-		return err == nil
-	})
+	c, id := restClient(t, &logs)
 	jobs, err := c.JobsOverview(ctx)
 	if err != nil || len(jobs) != 1 || jobs[0].State != rest.JobRunning {
 		t.Fatalf("jobs overview = %+v, %v; want one running job", jobs, err)
 	}
-	id := jobs[0].ID
 	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(id.String()) {
 		t.Fatalf("job id %q is not 32 lowercase hex characters", id)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,6 +113,22 @@ func checkExactlyOnce(t *testing.T, dir string, want map[string]int) {
 	}
 }
 
+// faultSetup writes a large random input and returns the expected counts
+// and the arguments every run of a fault test shares: input, output under
+// dir, checkpoints every 100-200 ms under dir.
+func faultSetup(t *testing.T) (r *rand.Rand, dir string, want map[string]int, args []string) {
+	t.Helper()
+	r = newRand(t)
+	dir = t.TempDir()
+	input := filepath.Join(dir, "in.txt")
+	lines := genLines(r, vocabulary(r, 5000), 1_200_000)
+	writeLines(t, input, lines, "\n")
+	args = []string{"--input", input, "--output", filepath.Join(dir, "out"),
+		"-D", "execution.checkpointing.interval=" + strconv.Itoa(100+r.IntN(100)) + "ms",
+		"-D", "state.checkpoints.dir=" + filepath.Join(dir, "checkpoints")}
+	return r, dir, oracleCounts(lines), args
+}
+
 // startJob starts the wordcount binary; the caller kills or waits for it.
 func startJob(t *testing.T, args ...string) (*exec.Cmd, *strings.Builder) {
 	t.Helper()
@@ -143,19 +160,12 @@ func TestWordCountSurvivesKills(t *testing.T) {
 // least five times, restores it from the latest checkpoint each time, and
 // checks the committed output.
 func killAndRestore(t *testing.T, opts []string) {
-	r := newRand(t)
-	dir := t.TempDir()
-	input := filepath.Join(dir, "in.txt")
-	lines := genLines(r, vocabulary(r, 5000), 1_200_000)
-	writeLines(t, input, lines, "\n")
-	want := oracleCounts(lines)
+	r, dir, want, base := faultSetup(t)
 	out := filepath.Join(dir, "out")
 	checkpoints := filepath.Join(dir, "checkpoints")
-	base := []string{"--input", input, "--output", out,
-		"-D", "execution.checkpointing.interval=" + strconv.Itoa(100+r.IntN(100)) + "ms",
-		"-D", "state.checkpoints.dir=" + checkpoints,
+	base = append(base,
 		"-D", "execution.checkpointing.externalized-checkpoint-retention=RETAIN_ON_CANCELLATION",
-		"-D", "state.checkpoints.num-retained=2"}
+		"-D", "state.checkpoints.num-retained=2")
 	base = append(base, opts...)
 	parallelisms := []int{2, 1, 3, 4, 2, 1, 3}
 	kills := 0

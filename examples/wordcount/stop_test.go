@@ -2,13 +2,11 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -92,18 +90,10 @@ func TestWordCountStopWithSavepointAndRestore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("stops and restores a job several times")
 	}
-	r := newRand(t)
-	dir := t.TempDir()
-	input := filepath.Join(dir, "in.txt")
-	lines := genLines(r, vocabulary(r, 5000), 1_200_000)
-	writeLines(t, input, lines, "\n")
-	want := oracleCounts(lines)
+	r, dir, want, base := faultSetup(t)
 	out := filepath.Join(dir, "out")
 	savepoints := filepath.Join(dir, "savepoints")
-	base := []string{"--input", input, "--output", out,
-		"-D", "execution.checkpointing.interval=" + strconv.Itoa(100+r.IntN(100)) + "ms",
-		"-D", "state.checkpoints.dir=" + filepath.Join(dir, "checkpoints"),
-		"-D", "rest.port=0"}
+	base = append(base, "-D", "rest.port=0")
 	parallelisms := []int{2, 3, 1, 4, 2, 1}
 	restore := ""
 	for run, stops := 0, 0; ; run++ {
@@ -129,15 +119,13 @@ func TestWordCountStopWithSavepointAndRestore(t *testing.T) {
 			}
 			t.Logf("run %d: weir stop exited %d (the job may have finished): %s%s", run, res.Code, res.Stdout, res.Stderr)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), extest.Timeout)
 		var err error
 		select {
 		case err = <-job.done:
-		case <-ctx.Done():
+		case <-time.After(extest.Timeout):
 			_ = job.cmd.Process.Kill()
 			err = fmt.Errorf("did not finish within %v", extest.Timeout)
 		}
-		cancel()
 		if err != nil {
 			t.Fatalf("run %d: %v\n%s", run, err, job.logText())
 		}
