@@ -3,6 +3,8 @@ package source
 import (
 	"fmt"
 	"slices"
+
+	"github.com/weirstream/weir/config"
 )
 
 // SourceReaderBase implements SourceReader[T, S] for sources whose reading
@@ -39,6 +41,15 @@ type SourceReaderBase[E, T any, S Split, SS any] struct {
 	// addErr is a failure to hand splits to the fetchers; AddSplits cannot
 	// return it, so the next PollNext does.
 	addErr error
+
+	// The fetched batch being emitted: PollNext emits at most
+	// emitLimit records per call, so the subtask serves its mailbox
+	// (checkpoint triggers, timers) between chunks of a large batch.
+	cur       RecordsWithSplitIDs[E]
+	curSplit  string
+	curState  SS
+	curOut    SourceOutput[T]
+	emitLimit int
 }
 
 // NewSourceReaderBase returns a reader fetching with mgr and emitting with
@@ -55,7 +66,21 @@ func NewSourceReaderBase[E, T any, S Split, SS any](mgr *SplitFetcherManager[E, 
 		onSplitFinished: onSplitFinished,
 		ctx:             ctx,
 		states:          map[string]SS{},
+		emitLimit:       RecordsPerPoll(ctx),
 	}
+}
+
+// RecordsPerPoll is how many records a reader should emit at most in one
+// PollNext: a subtask's output batch (execution.batch-size), so one poll
+// pushes at most one batch per channel and a backpressured subtask still
+// serves its mailbox (checkpoint triggers, timers) between polls.
+func RecordsPerPoll(ctx ReaderContext) int {
+	if ctx != nil {
+		if n := config.Get(ctx.Config(), config.BatchSize); n > 0 {
+			return n
+		}
+	}
+	return config.BatchSize.Default()
 }
 
 // Start implements SourceReader.
@@ -82,14 +107,19 @@ func (r *SourceReaderBase[E, T, S, SS]) PollNext(out ReaderOutput[T]) (InputStat
 	if err := r.mgr.err(); err != nil {
 		return NothingAvailable, err
 	}
-	select {
-	case batch := <-r.mgr.queue:
-		if err := r.emitBatch(batch, out); err != nil {
+	if r.cur == nil {
+		select {
+		case batch := <-r.mgr.queue:
+			r.cur = batch
+		default:
+		}
+	}
+	if r.cur != nil {
+		if err := r.emitSome(out); err != nil {
 			return NothingAvailable, err
 		}
-	default:
 	}
-	if len(r.mgr.queue) > 0 {
+	if r.cur != nil || len(r.mgr.queue) > 0 {
 		return MoreAvailable, nil
 	}
 	if r.noMore && len(r.states) == 0 {
@@ -100,27 +130,36 @@ func (r *SourceReaderBase[E, T, S, SS]) PollNext(out ReaderOutput[T]) (InputStat
 	return NothingAvailable, nil
 }
 
-func (r *SourceReaderBase[E, T, S, SS]) emitBatch(batch RecordsWithSplitIDs[E], out ReaderOutput[T]) error {
-	for {
-		id, ok := batch.NextSplit()
-		if !ok {
-			break
-		}
-		st, ok := r.states[id]
-		if !ok {
-			return fmt.Errorf("source: fetched records for split %q, which is not assigned to this reader (or already finished)", id)
-		}
-		so := out.CreateOutputForSplit(id)
-		for {
-			e, ok := batch.NextRecord()
+// emitSome emits up to emitLimit records of the current batch; once the
+// batch is exhausted it finishes its splits and clears it.
+func (r *SourceReaderBase[E, T, S, SS]) emitSome(out ReaderOutput[T]) error {
+	batch := r.cur
+	for n := 0; n < r.emitLimit; {
+		if r.curOut == nil {
+			id, ok := batch.NextSplit()
 			if !ok {
 				break
 			}
-			if err := r.emitter.Emit(e, so, st); err != nil {
-				return fmt.Errorf("source: emit record of split %q: %w", id, err)
+			st, ok := r.states[id]
+			if !ok {
+				return fmt.Errorf("source: fetched records for split %q, which is not assigned to this reader (or already finished)", id)
 			}
+			r.curSplit, r.curState, r.curOut = id, st, out.CreateOutputForSplit(id)
 		}
+		e, ok := batch.NextRecord()
+		if !ok {
+			r.curOut = nil
+			continue
+		}
+		if err := r.emitter.Emit(e, r.curOut, r.curState); err != nil {
+			return fmt.Errorf("source: emit record of split %q: %w", r.curSplit, err)
+		}
+		n++
 	}
+	if r.curOut != nil {
+		return nil // the limit was reached: the batch goes on next time
+	}
+	r.cur = nil
 	finished := batch.FinishedSplits()
 	if len(finished) == 0 {
 		return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -333,6 +334,50 @@ func TestStopWithSavepointDrainFiresWindows(t *testing.T) {
 			}
 			if !drain && fired != 0 {
 				t.Fatalf("%d windows fired on a stop without drain, want none", fired)
+			}
+		})
+	}
+}
+
+// Under heavy backpressure an aligned checkpoint waits behind every queued
+// record and times out; an unaligned one overtakes them and completes.
+func TestUnalignedCompletesUnderBackpressure(t *testing.T) {
+	for _, unaligned := range []bool{false, true} {
+		t.Run(map[bool]string{false: "aligned", true: "unaligned"}[unaligned], func(t *testing.T) {
+			env := checkpointedEnv(t, 1, map[string]string{
+				"execution.checkpointing.interval":                     "100ms",
+				"execution.checkpointing.timeout":                      "700ms",
+				"execution.checkpointing.tolerable-failed-checkpoints": "1000",
+				"execution.checkpointing.unaligned":                    strconv.FormatBool(unaligned),
+				"execution.batch-size":                                 "32",
+				"taskmanager.network.memory.buffers-per-channel":       "40",
+			})
+			var logs syncBuffer
+			env.SetLogger(slog.New(slog.NewTextHandler(&logs, nil)))
+			nums := stream.FromSource(env, datagen.New(1_000_000, func(i int64) (int64, error) { return i, nil }),
+				eventtime.NoWatermarks[int64](), "nums")
+			slow := stream.Map(nums.Rebalance(), func(v int64) (int64, error) {
+				time.Sleep(time.Millisecond) // 32 ms a batch, 40 batches queued: over a second
+				return v, nil
+			}).Name("slow")
+			stream.SinkTo(slow, discard[int64]{})
+			wait := startJob(t, env)
+			c, id := restClient(t, &logs)
+			time.Sleep(2 * time.Second)
+			st, err := c.Checkpoints(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Cancel(context.Background(), id); err != nil {
+				t.Fatal(err)
+			}
+			_ = wait()
+			t.Logf("completed %d, failed %d", st.Counts.Completed, st.Counts.Failed)
+			if unaligned && st.Counts.Completed < 3 {
+				t.Fatalf("unaligned: %d checkpoints completed in 2s under backpressure, want several", st.Counts.Completed)
+			}
+			if !unaligned && (st.Counts.Completed != 0 || st.Counts.Failed == 0) {
+				t.Fatalf("aligned: %d completed, %d failed; want every checkpoint to time out behind the queued records", st.Counts.Completed, st.Counts.Failed)
 			}
 		})
 	}

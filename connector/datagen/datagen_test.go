@@ -8,9 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weirstream/weir/config"
+
 	"github.com/weirstream/weir/source"
 	"github.com/weirstream/weir/source/sourcetest"
 )
+
+// batchSize is what a reader emits per poll with the default configuration
+// (execution.batch-size).
+var batchSize = config.BatchSize.Default()
 
 func TestRangeSplits(t *testing.T) {
 	tests := []struct {

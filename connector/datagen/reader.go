@@ -9,10 +9,6 @@ import (
 	"github.com/weirstream/weir/source"
 )
 
-// batchSize is the most records one PollNext emits, so a fast generator
-// still lets the subtask handle checkpoints and timers in between.
-const batchSize = 1024
-
 // reader generates the records of its splits one split after the other in
 // the subtask goroutine. Generation does not block, so it needs no fetcher
 // goroutine; the only other goroutine is the rate limiter's timer.
@@ -36,7 +32,7 @@ func newReader[T any](ctx source.ReaderContext, gen func(int64) (T, error), ts f
 	r := &reader[T]{ctx: ctx, gen: gen, timestamps: ts}
 	if rate > 0 {
 		p := max(ctx.Parallelism(), 1)
-		r.limiter = newLimiter(rate/float64(p), ctx.Now())
+		r.limiter = newLimiter(rate/float64(p), ctx.Now(), source.RecordsPerPoll(ctx))
 	}
 	r.avail.init()
 	return r
@@ -62,10 +58,13 @@ func (r *reader[T]) PollNext(out source.ReaderOutput[T]) (source.InputStatus, er
 		}
 		return source.NothingAvailable, nil
 	}
-	budget := batchSize
+	// A fast generator still lets the subtask handle checkpoints and
+	// timers between polls.
+	batch := source.RecordsPerPoll(r.ctx)
+	budget := batch
 	if r.limiter != nil {
 		now := r.ctx.Now()
-		budget = r.limiter.take(now, batchSize)
+		budget = r.limiter.take(now, batch)
 		if budget == 0 {
 			r.wakeAfter(r.limiter.wait(now))
 			return source.NothingAvailable, nil
@@ -223,10 +222,10 @@ type limiter struct {
 	last   int64
 }
 
-func newLimiter(perSecond float64, now int64) *limiter {
+func newLimiter(perSecond float64, now int64, batch int) *limiter {
 	// At most one batch or one second of records at once, and at least
 	// one record so slow rates make progress.
-	burst := math.Max(1, math.Min(batchSize, perSecond))
+	burst := math.Max(1, math.Min(float64(batch), perSecond))
 	// The first record is due at once, as with Flink's rate limiter.
 	return &limiter{perMs: perSecond / 1000, burst: burst, credit: 1, last: now}
 }
