@@ -16,6 +16,7 @@ import (
 	"github.com/weirstream/weir/checkpoint"
 	"github.com/weirstream/weir/connector/collect"
 	"github.com/weirstream/weir/connector/datagen"
+	"github.com/weirstream/weir/connector/filesink"
 	"github.com/weirstream/weir/eventtime"
 	"github.com/weirstream/weir/rest"
 	"github.com/weirstream/weir/runtime/operator"
@@ -378,6 +379,60 @@ func TestUnalignedCompletesUnderBackpressure(t *testing.T) {
 			}
 			if !unaligned && (st.Counts.Completed != 0 || st.Counts.Failed == 0) {
 				t.Fatalf("aligned: %d completed, %d failed; want every checkpoint to time out behind the queued records", st.Counts.Completed, st.Counts.Failed)
+			}
+		})
+	}
+}
+
+// Unaligned checkpoints on every edge kind, restored after a failure, with
+// exactly-once file output: keyed, rebalanced and broadcast records that
+// were in flight at the checkpoint are replayed once each (a broadcast
+// record once per consumer).
+func TestUnalignedRestoreReplaysInFlightDataOnce(t *testing.T) {
+	const n = 3000
+	for _, tc := range []struct {
+		name   string
+		route  func(*stream.DataStream[int64]) *stream.DataStream[int64]
+		copies int
+	}{
+		{"rebalance", (*stream.DataStream[int64]).Rebalance, 1},
+		{"broadcast", (*stream.DataStream[int64]).Broadcast, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := checkpointedEnv(t, 2, map[string]string{
+				"execution.checkpointing.unaligned":     "true",
+				"restart-strategy.type":                 "fixed-delay",
+				"restart-strategy.fixed-delay.attempts": "2",
+				"restart-strategy.fixed-delay.delay":    "10ms",
+			})
+			nums := stream.FromSource(env, datagen.New(n, func(i int64) (int64, error) { return i, nil }, datagen.WithRateLimit(n)),
+				eventtime.NoWatermarks[int64](), "nums").SetParallelism(1)
+			var failed atomic.Bool
+			lines := stream.Map(tc.route(nums), func(v int64) (string, error) {
+				if v == n/2 && failed.CompareAndSwap(false, true) {
+					panic("injected failure")
+				}
+				time.Sleep(50 * time.Microsecond) // backpressure, so records are in flight
+				return strconv.FormatInt(v, 10), nil
+			}).SetParallelism(2)
+			out := t.TempDir()
+			stream.SinkTo(lines, filesink.New(out, filesink.StringLines())).SetParallelism(2)
+			execute(t, env)
+			if !failed.Load() {
+				t.Fatal("the injected failure never happened")
+			}
+			got, err := filesink.ReadDir(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			count := map[string]int{}
+			for _, l := range got {
+				count[l]++
+			}
+			for v := range int64(n) {
+				if c := count[strconv.FormatInt(v, 10)]; c != tc.copies {
+					t.Fatalf("record %d committed %d times, want %d (%d lines in all)", v, c, tc.copies, len(got))
+				}
 			}
 		})
 	}

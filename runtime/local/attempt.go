@@ -114,33 +114,44 @@ func inflightKey(jg *graph.JobGraph, e *graph.Edge) string {
 }
 
 // replayFor returns the in-flight records of edge e that producer subtask
-// i of parallelism p replays: the restored records of every consumer
-// subtask, dealt round-robin over the producers.
-func (a *attempt) replayFor(e *graph.Edge, i, p int) [][]byte {
+// i of p replays: the restored records of every consumer subtask, dealt
+// round-robin over the producers. On a broadcast edge every consumer
+// recorded its own copy, so each goes back to one consumer only: old
+// consumer j's records to channel j mod the consumers' parallelism,
+// replayed by producer j mod p.
+func (a *attempt) replayFor(e *graph.Edge, i, p int) ([][]byte, []task.ChannelReplay) {
 	if a.restore == nil {
-		return nil
+		return nil, nil
 	}
 	st := a.restore.operators[a.jg.Nodes[e.To].UID]
 	if st == nil {
-		return nil
+		return nil, nil
 	}
 	key := inflightKey(a.jg, e)
-	var out [][]byte
+	consumers := a.jg.Nodes[e.To].Parallelism
+	var all [][]byte
+	var direct []task.ChannelReplay
 	n := 0
 	for _, sub := range st.Subtasks {
 		for _, l := range sub.Lists {
 			if l.Name != key {
 				continue
 			}
+			if e.Part == task.Broadcast {
+				if sub.Index%p == i && len(l.Elements) > 0 {
+					direct = append(direct, task.ChannelReplay{Channel: sub.Index % consumers, Records: l.Elements})
+				}
+				continue
+			}
 			for _, rec := range l.Elements {
 				if n%p == i {
-					out = append(out, rec)
+					all = append(all, rec)
 				}
 				n++
 			}
 		}
 	}
-	return out
+	return all, direct
 }
 
 // runRestoreHooks lets nodes act on the restored checkpoint once before
@@ -257,7 +268,7 @@ func (a *attempt) build(ctx context.Context) error {
 							Channels: links[e].queues[i], Partitioning: e.Part, KeyHash: e.KeyHash,
 							MaxParallelism: to.MaxParallelism, ConsumerParallelism: to.Parallelism,
 						}
-						oe.Replay = a.replayFor(e, i, n.Parallelism)
+						oe.Replay, oe.ReplayTo = a.replayFor(e, i, n.Parallelism)
 					}
 					specs[k].Outputs = append(specs[k].Outputs, oe)
 				}

@@ -38,8 +38,10 @@ func (port[T]) encodeRecords(b any, dst [][]byte) ([][]byte, error) {
 }
 
 // replay decodes recorded in-flight records and writes them to w (a
-// *RecordWriter[T]).
-func (port[T]) replay(w writer, records [][]byte) error {
+// *RecordWriter[T]): partitioned as new records, or, with channel >= 0,
+// to that channel only (broadcast edges, where each consumer recorded its
+// own copy).
+func (port[T]) replay(w writer, channel int, records [][]byte) error {
 	rw, ok := w.(*RecordWriter[T])
 	if !ok {
 		return fmt.Errorf("task: in-flight replay: writer %T does not write %T", w, *new(T))
@@ -55,7 +57,11 @@ func (port[T]) replay(w writer, records [][]byte) error {
 		if err != nil {
 			return fmt.Errorf("task: in-flight record %d: %w", i, err)
 		}
-		rw.Collect(v, ts)
+		if channel >= 0 {
+			rw.appendTo(channel, v, ts)
+		} else {
+			rw.Collect(v, ts)
+		}
 	}
 	return nil
 }

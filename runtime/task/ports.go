@@ -25,7 +25,7 @@ type Port interface {
 	// encodeRecords and replay record and restore in-flight records of
 	// unaligned checkpoints (inflight.go).
 	encodeRecords(batch any, dst [][]byte) ([][]byte, error)
-	replay(w writer, records [][]byte) error
+	replay(w writer, channel int, records [][]byte) error
 }
 
 // PortFor returns the Port of record type T.

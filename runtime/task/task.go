@@ -56,8 +56,16 @@ type OutEdge struct {
 	// Writer describes the channels when the consumer is another task.
 	Writer WriterSpec
 	// Replay holds in-flight records of a restored unaligned checkpoint,
-	// written to the edge before anything else.
-	Replay [][]byte
+	// written to the edge before anything else; ReplayTo those for one
+	// channel each (broadcast edges).
+	Replay   [][]byte
+	ReplayTo []ChannelReplay
+}
+
+// ChannelReplay is restored in-flight data for one channel of an edge.
+type ChannelReplay struct {
+	Channel int
+	Records [][]byte
 }
 
 // InputSpec is one logical input of the head operator.
@@ -121,10 +129,12 @@ type Task struct {
 	replays []replay
 }
 
-// replay is restored in-flight data for one output edge.
+// replay is restored in-flight data for one output edge (channel -1) or
+// one of its channels.
 type replay struct {
 	w       writer
 	port    Port
+	channel int
 	records [][]byte
 }
 
@@ -175,7 +185,10 @@ func (t *Task) Build(ops []OperatorSpec, inputs []InputSpec) error {
 				w := e.Port.newWriter(e.Writer)
 				t.writers = append(t.writers, w)
 				if len(e.Replay) > 0 {
-					t.replays = append(t.replays, replay{w: w, port: e.Port, records: e.Replay})
+					t.replays = append(t.replays, replay{w: w, port: e.Port, channel: -1, records: e.Replay})
+				}
+				for _, r := range e.ReplayTo {
+					t.replays = append(t.replays, replay{w: w, port: e.Port, channel: r.Channel, records: r.Records})
 				}
 				out = w
 			}
@@ -248,7 +261,7 @@ func (t *Task) Run(ctx context.Context) (err error) {
 		t.scheduleFlush()
 	}
 	for _, r := range t.replays {
-		if err := t.guard(-1, func() error { return r.port.replay(r.w, r.records) }); err != nil {
+		if err := t.guard(-1, func() error { return r.port.replay(r.w, r.channel, r.records) }); err != nil {
 			return err
 		}
 	}
