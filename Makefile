@@ -5,7 +5,7 @@ GOLANGCI_LINT ?= github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 FUZZTIME      ?= 10s
 BENCHTIME     ?= 1s
 
-.PHONY: help test test-short lint fmt vet bench fuzz generate demo
+.PHONY: help test test-short lint fmt vet bench bench-checkpoint fuzz generate demo
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -27,8 +27,14 @@ fmt: ## fail if any file needs gofmt
 vet: ## go vet
 	$(GO) vet ./...
 
-bench: ## record-path, state and connector benchmarks (see docs/benchmarks.md)
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./stream/... ./state/... ./window/... ./keygroup/... ./connector/filesink/...
+bench: ## record-path, state, codec and connector benchmarks (see docs/benchmarks.md)
+	$(GO) test -run '^$$' -bench . -skip 'BenchmarkCheckpoint' -benchmem -benchtime $(BENCHTIME) ./stream/... ./state/... ./window/... ./keygroup/... ./codec/... ./connector/filesink/...
+
+bench-checkpoint: ## checkpoint, recovery and checkpointing-cost benchmarks at 1M and 10M keys (several minutes, ~5 GB of RAM)
+	$(GO) test -run '^$$' -bench BenchmarkCheckpointSnapshot -benchmem -count 3 ./stream/
+	$(GO) test -run '^$$' -bench BenchmarkCheckpointJob -benchtime 1x -count 3 -timeout 90m ./stream/
+	$(GO) test -run '^$$' -bench BenchmarkCheckpointRestore -benchtime 5x -count 3 -timeout 90m ./stream/
+	$(GO) test -run '^$$' -bench BenchmarkCheckpointThroughput -benchtime 100000000x -count 3 -timeout 90m ./stream/
 
 fuzz: ## run every fuzz test for FUZZTIME each
 	@for pkg in $$($(GO) list ./...); do \

@@ -96,7 +96,8 @@ func (c *checkpointer) taskConfig(id taskID) *task.CheckpointConfig {
 		OnDecline: func(id int64, err error) {
 			c.driver.Post(checkpoint.Decline{ID: id, Task: cid, Err: err})
 		},
-		OnEndOfData: func() { c.driver.Post(checkpoint.EndOfData{Task: cid}) },
+		OnEndOfData:       func() { c.driver.Post(checkpoint.EndOfData{Task: cid}) },
+		NoFinalCheckpoint: !c.opts.AfterTasksFinish,
 	}
 }
 

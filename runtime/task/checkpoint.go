@@ -25,6 +25,11 @@ type CheckpointConfig struct {
 	// OnEndOfData reports that the task emitted its last record; it stays
 	// alive for a final checkpoint, whose completion ends it.
 	OnEndOfData func()
+	// NoFinalCheckpoint ends a task right after its last record instead
+	// (execution.checkpointing.checkpoints-after-tasks-finish: false);
+	// what two-phase-commit sinks pre-committed since the last checkpoint
+	// is then never committed, as in Flink.
+	NoFinalCheckpoint bool
 }
 
 // OperatorSnapshot is one operator's synchronous snapshot.

@@ -473,7 +473,7 @@ func (t *Task) finish() error {
 		w.emitEvent(queue.EndOfData{})
 	}
 	t.dataEnded = true
-	if t.cfg.Checkpoints == nil {
+	if t.cfg.Checkpoints == nil || t.cfg.Checkpoints.NoFinalCheckpoint {
 		t.endPartitions()
 		return nil
 	}
