@@ -121,12 +121,19 @@ func faultSetup(t *testing.T) (r *rand.Rand, dir string, want map[string]int, ar
 	r = newRand(t)
 	dir = t.TempDir()
 	input := filepath.Join(dir, "in.txt")
-	lines := genLines(r, vocabulary(r, 5000), 1_200_000)
-	writeLines(t, input, lines, "\n")
+	// Enough input that no run ends before it is interrupted, cheaply:
+	// random lines, repeated.
+	const repeat = 8
+	lines := genLines(r, vocabulary(r, 5000), 300_000)
+	writeLines(t, input, slices.Repeat(lines, repeat), "\n")
+	want = oracleCounts(lines)
+	for w := range want {
+		want[w] *= repeat
+	}
 	args = []string{"--input", input, "--output", filepath.Join(dir, "out"),
 		"-D", "execution.checkpointing.interval=" + strconv.Itoa(100+r.IntN(100)) + "ms",
 		"-D", "state.checkpoints.dir=" + filepath.Join(dir, "checkpoints")}
-	return r, dir, oracleCounts(lines), args
+	return r, dir, want, args
 }
 
 // startJob starts the wordcount binary; the caller kills or waits for it.
@@ -183,7 +190,7 @@ func killAndRestore(t *testing.T, opts []string) {
 		cmd, stderr := startJob(t, args...)
 		if kills < 6 {
 			// Let it checkpoint a few times, then kill it mid-flight.
-			delay := time.Duration(200+r.IntN(400)) * time.Millisecond
+			delay := time.Duration(150+r.IntN(300)) * time.Millisecond
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
 			select {

@@ -105,7 +105,7 @@ func TestWordCountStopWithSavepointAndRestore(t *testing.T) {
 		job := startLogged(t, args...)
 		addr, id, ok := job.address(t)
 		if ok && stops < 5 {
-			time.Sleep(time.Duration(200+r.IntN(400)) * time.Millisecond)
+			time.Sleep(time.Duration(50+r.IntN(250)) * time.Millisecond)
 			res := weirCLI.Run(t, "stop", "-m", addr, "--savepoint-path", savepoints, id)
 			m := spPath.FindStringSubmatch(res.Stdout)
 			if res.Code == 0 && m != nil {
