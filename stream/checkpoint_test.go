@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -433,6 +435,67 @@ func TestUnalignedRestoreReplaysInFlightDataOnce(t *testing.T) {
 				if c := count[strconv.FormatInt(v, 10)]; c != tc.copies {
 					t.Fatalf("record %d committed %d times, want %d (%d lines in all)", v, c, tc.copies, len(got))
 				}
+			}
+		})
+	}
+}
+
+// latestChk returns the newest chk-<n> directory with _metadata under dir
+// (layout <dir>/<job-id>/chk-<n>), or "".
+func latestChk(t *testing.T, dir string) string {
+	t.Helper()
+	matches, _ := filepath.Glob(filepath.Join(dir, "*", "chk-*", "_metadata"))
+	best, bestID := "", -1
+	for _, m := range matches {
+		id, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(filepath.Dir(m)), "chk-"))
+		if err == nil && id > bestID {
+			best, bestID = filepath.Dir(m), id
+		}
+	}
+	return best
+}
+
+// In CLAIM mode the restored checkpoint becomes the job's own and is
+// deleted once newer ones replace it; in NO_CLAIM mode it is never
+// touched.
+func TestRestoreModeClaimAndNoClaim(t *testing.T) {
+	for _, mode := range []string{"CLAIM", "NO_CLAIM"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			opts := map[string]string{
+				"state.checkpoints.dir": dir,
+				"execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
+				"state.checkpoints.num-retained":                            "1",
+			}
+			env := checkpointedEnv(t, 1, opts)
+			sumsJob(env, 1_000_000, func(int64) {})
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- env.Execute(ctx, "first") }()
+			eventually(t, "a retained checkpoint", func() bool { return latestChk(t, dir) != "" })
+			// Cancel the first run, keeping its checkpoints.
+			cancel()
+			<-done
+			first := latestChk(t, dir)
+			env2 := checkpointedEnv(t, 1, opts)
+			for k, v := range map[string]string{"execution.savepoint.path": first, "execution.savepoint-restore-mode": mode} {
+				if err := env2.Config().Set(k, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sumsJob(env2, 1_000_000, func(int64) {})
+			startJob(t, env2)
+			eventually(t, "a checkpoint of the restored job", func() bool {
+				latest := latestChk(t, dir)
+				return latest != "" && filepath.Dir(latest) != filepath.Dir(first) && latest != first
+			})
+			time.Sleep(100 * time.Millisecond) // a few more checkpoints
+			_, err := os.Stat(filepath.Join(first, "_metadata"))
+			if mode == "CLAIM" && err == nil {
+				t.Fatalf("CLAIM: the restored checkpoint %s is still there after newer ones replaced it", first)
+			}
+			if mode == "NO_CLAIM" && err != nil {
+				t.Fatalf("NO_CLAIM: the restored checkpoint %s was touched: %v", first, err)
 			}
 		})
 	}
