@@ -50,7 +50,6 @@ type alignment struct {
 	pending bool
 	barrier queue.Barrier
 	seen    []bool
-	count   int
 	// last is the highest checkpoint the task snapshotted or cancelled;
 	// older barriers are stale.
 	last int64
@@ -148,7 +147,7 @@ func (t *Task) onBarrier(ch int, b queue.Barrier) error {
 		t.cancelAlignment()
 	}
 	if !a.pending {
-		a.pending, a.barrier, a.count = true, b, 0
+		a.pending, a.barrier = true, b
 		if a.seen == nil {
 			a.seen = make([]bool, t.gate.NumChannels())
 		}
@@ -160,7 +159,6 @@ func (t *Task) onBarrier(ch int, b queue.Barrier) error {
 	}
 	if !a.seen[ch] {
 		a.seen[ch] = true
-		a.count++
 		if !t.cfg.Checkpoints.AtLeastOnce {
 			t.gate.Block(ch)
 		}
