@@ -129,8 +129,8 @@ func TestIDsAndReferences(t *testing.T) {
 	g := MustNew(DefaultConfig(), DefaultSeed)
 	it := mustRange(t, g, 0, n)
 	nextPerson, nextAuction := FirstPersonID, FirstAuctionID
-	hotBids := 0
-	bids := 0
+	hotBids, hotBidders, hotSellers := 0, 0, 0
+	bids, auctions := 0, 0
 	for {
 		e, _, ok := it.Next()
 		if !ok {
@@ -150,6 +150,10 @@ func TestIDsAndReferences(t *testing.T) {
 				t.Fatalf("event %d: auction id %d, want %d", id, a.ID, nextAuction)
 			}
 			nextAuction++
+			auctions++
+			if (a.Seller-FirstPersonID)%hotSellerBatch == 0 {
+				hotSellers++
+			}
 			if a.Seller < FirstPersonID || a.Seller > lastPerson+personIDLead {
 				t.Fatalf("event %d: seller %d outside [%d, %d]", id, a.Seller, FirstPersonID, lastPerson+personIDLead)
 			}
@@ -172,6 +176,9 @@ func TestIDsAndReferences(t *testing.T) {
 			if (b.Auction-FirstAuctionID)%hotAuctionBatch == 0 {
 				hotBids++
 			}
+			if (b.Bidder-FirstPersonID)%hotBidderBatch == 1 {
+				hotBidders++
+			}
 			if b.Channel == "" || !strings.HasPrefix(b.URL, "https://www.nexmark.com/") {
 				t.Fatalf("event %d: channel %q url %q", id, b.Channel, b.URL)
 			}
@@ -181,8 +188,18 @@ func TestIDsAndReferences(t *testing.T) {
 	}
 	// Hot auctions take 1-1/HotAuctionRatio = half of the bids, plus the
 	// few random picks that land on a batch start.
-	if frac := float64(hotBids) / float64(bids); frac < 0.48 || frac > 0.56 {
-		t.Errorf("%.3f of bids are for hot auctions, want about 0.5", frac)
+	for _, c := range []struct {
+		what     string
+		hot, all int
+		want     float64
+	}{
+		{"bids for hot auctions", hotBids, bids, 0.5},
+		{"bids by hot bidders", hotBidders, bids, 0.75},
+		{"auctions by hot sellers", hotSellers, auctions, 0.75},
+	} {
+		if frac := float64(c.hot) / float64(c.all); frac < c.want-0.02 || frac > c.want+0.04 {
+			t.Errorf("%.3f of %s, want about %.2f", frac, c.what, c.want)
+		}
 	}
 }
 
