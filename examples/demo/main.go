@@ -15,7 +15,7 @@ import (
 	"github.com/weirstream/weir/connector/datagen"
 	"github.com/weirstream/weir/connector/print"
 	"github.com/weirstream/weir/eventtime"
-	"github.com/weirstream/weir/examples/internal/cli"
+	"github.com/weirstream/weir/internal/jobcli"
 	"github.com/weirstream/weir/runtime/operator"
 	"github.com/weirstream/weir/stream"
 	"github.com/weirstream/weir/window"
@@ -74,8 +74,8 @@ func main() {
 	fs := flag.NewFlagSet("demo", flag.ExitOnError)
 	count := fs.Int64("count", 100_000, "readings to generate (-1: run until Ctrl-C)")
 	rate := fs.Float64("rate", 25_000, "readings per second (0: as fast as possible)")
-	fs.Usage = cli.Usage(fs, "demo [--count N] [--rate R] [-D key=value ...]")
-	cfg := cli.Parse(fs, os.Args[1:])
+	fs.Usage = jobcli.Usage(fs, "demo [--count N] [--rate R] [-D key=value ...]")
+	cfg := jobcli.Parse(fs, os.Args[1:])
 
 	var opts []datagen.Option
 	if *rate > 0 {
@@ -96,5 +96,5 @@ func main() {
 			return nil
 		})).Name("Per-sensor stats").UID("sensor-stats")
 	stream.SinkTo(summary, print.New[string]()).Name("Print")
-	cli.Run(env, "demo")
+	jobcli.Run(env, "demo")
 }

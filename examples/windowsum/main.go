@@ -24,7 +24,7 @@ import (
 	"github.com/weirstream/weir/connector/filesink"
 	"github.com/weirstream/weir/connector/filesource"
 	"github.com/weirstream/weir/eventtime"
-	"github.com/weirstream/weir/examples/internal/cli"
+	"github.com/weirstream/weir/internal/jobcli"
 	"github.com/weirstream/weir/runtime/operator"
 	"github.com/weirstream/weir/stream"
 	"github.com/weirstream/weir/window"
@@ -112,9 +112,9 @@ func main() {
 	size := durationFlag(fs, "window", "window size, e.g. 10s or 500ms (required)")
 	slide := durationFlag(fs, "slide", "slide of sliding windows (default: tumbling windows)")
 	ooo := durationFlag(fs, "out-of-orderness", "how far timestamps may go backwards before records are late (required)")
-	fs.Usage = cli.Usage(fs, "windowsum --input FILE --output DIR --window D [--slide D] --out-of-orderness D [-D key=value ...]")
-	cfg := cli.Parse(fs, os.Args[1:])
-	cli.Require(fs, "input", "output")
+	fs.Usage = jobcli.Usage(fs, "windowsum --input FILE --output DIR --window D [--slide D] --out-of-orderness D [-D key=value ...]")
+	cfg := jobcli.Parse(fs, os.Args[1:])
+	jobcli.Require(fs, "input", "output")
 	switch {
 	case *size <= 0:
 		fmt.Fprintln(os.Stderr, "windowsum: --window must be a positive duration, e.g. --window 10s")
@@ -151,5 +151,5 @@ func main() {
 	stream.SinkTo(sums, filesink.New(*output, filesink.StringLines())).Name("Window results")
 	lateLines := stream.Map(stream.SideOutput(sums, late), func(e event) (string, error) { return e.Line, nil }).Name("Late records")
 	stream.SinkTo(lateLines, filesink.New(filepath.Join(*output, "late"), filesink.StringLines())).Name("Late files")
-	cli.Run(env, "windowsum")
+	jobcli.Run(env, "windowsum")
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/weirstream/weir/connector/filesink"
 	"github.com/weirstream/weir/connector/filesource"
 	"github.com/weirstream/weir/eventtime"
-	"github.com/weirstream/weir/examples/internal/cli"
+	"github.com/weirstream/weir/internal/jobcli"
 	"github.com/weirstream/weir/state"
 	"github.com/weirstream/weir/stream"
 )
@@ -23,9 +23,9 @@ func main() {
 	fs := flag.NewFlagSet("wordcount", flag.ExitOnError)
 	input := fs.String("input", "", "text file, or directory of text files, to count")
 	output := fs.String("output", "", "directory for the word,count part files")
-	fs.Usage = cli.Usage(fs, "wordcount --input PATH --output DIR [-D key=value ...]")
-	cfg := cli.Parse(fs, os.Args[1:])
-	cli.Require(fs, "input", "output")
+	fs.Usage = jobcli.Usage(fs, "wordcount --input PATH --output DIR [-D key=value ...]")
+	cfg := jobcli.Parse(fs, os.Args[1:])
+	jobcli.Require(fs, "input", "output")
 
 	env := stream.NewEnvironment(cfg)
 	lines := stream.FromSource(env, filesource.TextLines(*input), eventtime.NoWatermarks[string](), "lines")
@@ -33,7 +33,7 @@ func main() {
 	counts := stream.KeyedProcess(stream.KeyBy(words, func(w string) string { return w }), &counter{}).
 		Name("Count").UID("word-count")
 	stream.SinkTo(counts, filesink.New(*output, filesink.StringLines())).Name("Part files")
-	cli.Run(env, "wordcount")
+	jobcli.Run(env, "wordcount")
 }
 
 // splitWords splits on Unicode white space and lowercases.

@@ -1,7 +1,4 @@
-// Package cli holds what the example jobs share: parsing weir's
-// configuration arguments next to the job's own flags, and exiting with a
-// message a user can act on.
-package cli
+package jobcli
 
 import (
 	"context"
