@@ -88,7 +88,7 @@ func main() {
 		}
 		env := stream.NewEnvironment(cfg).SetLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 		p = config.Get(cfg, config.ParallelismDefault)
-		stream.SinkTo(q.Build(nexmark.Events(env, g, *events)), &funcSink{emit: out}).Name("Rows").SetParallelism(1)
+		stream.SinkTo(q.Build(nexmark.Events(env, g, *events)), &funcSink{emit: out}).Name("Rows")
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		err := env.Execute(ctx, "nexmark "+q.Name)
 		stop()
