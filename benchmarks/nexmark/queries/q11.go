@@ -66,7 +66,7 @@ func q11Bidder(e generator.Event) int64 { return e.Bid.Bidder }
 // so adding a record allocates nothing.
 type q11Count struct{}
 
-func (q11Count) CreateAccumulator() int64                { return 0 }
+func (q11Count) CreateAccumulator() int64               { return 0 }
 func (q11Count) Add(_ generator.Event, acc int64) int64 { return acc + 1 }
 func (q11Count) GetResult(acc int64) int64              { return acc }
 func (q11Count) Merge(a, b int64) int64                 { return a + b }
