@@ -79,7 +79,7 @@ func main() {
 		if *interval > 0 {
 			dir, err := os.MkdirTemp("", "nexmark-checkpoints-")
 			must(err)
-			defer os.RemoveAll(dir)
+			defer func() { _ = os.RemoveAll(dir) }()
 			must(cfg.Set("execution.checkpointing.interval", interval.String()))
 			must(cfg.Set("state.checkpoints.dir", dir))
 		}

@@ -49,7 +49,7 @@ func main() {
 
 	dir, err := os.MkdirTemp("", "nexmark-report-")
 	check(err)
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	bin := filepath.Join(dir, "nexmark")
 	build := exec.Command("go", "build", "-o", bin, "./benchmarks/nexmark")
 	build.Stderr = os.Stderr
