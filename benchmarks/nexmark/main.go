@@ -3,7 +3,7 @@
 //
 //	go run ./benchmarks/nexmark --query q5 --events 10000000 [--parallelism 2]
 //	    [--checkpoint-interval 10s] [--state-backend hashmap] [--baseline]
-//	    [--seed S] [--output FILE] [-D key=value ...]
+//	    [--seed S] [--output FILE] [--cpuprofile FILE] [-D key=value ...]
 //
 // The last line printed is
 //
@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"syscall"
@@ -47,6 +48,7 @@ func main() {
 	baseline := fs.Bool("baseline", false, "run the hand-written single-goroutine baseline instead of weir")
 	seed := fs.Uint64("seed", generator.DefaultSeed, "generator seed")
 	output := fs.String("output", "", "write the result rows to FILE instead of discarding them")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) of the run to FILE")
 	fs.Usage = jobcli.Usage(fs, "nexmark --query qN --events N [--parallelism P] [--checkpoint-interval D] [--state-backend hashmap] [--baseline] [--seed S] [--output FILE]")
 	cfg := jobcli.Parse(fs, os.Args[1:])
 	jobcli.Require(fs, "query")
@@ -66,6 +68,15 @@ func main() {
 	}
 	out, closeOut := rowWriter(*output)
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		must(err)
+		must(pprof.StartCPUProfile(f))
+		defer func() {
+			pprof.StopCPUProfile()
+			_ = f.Close()
+		}()
+	}
 	start, cpu0 := time.Now(), cpuTime()
 	mode, p := "baseline", 1
 	if *baseline {
