@@ -135,6 +135,11 @@ type Operator[K comparable, IN, OUT any, W Window] struct {
 	coll   timestampedCollector[OUT]
 
 	lateDropped atomic.Int64
+
+	// triggerTimerIsCleanup: the default event-time trigger registers a
+	// timer at the window's end, which with no allowed lateness is the
+	// cleanup time, so the cleanup registration would only repeat it.
+	triggerTimerIsCleanup bool
 }
 
 // windowContents is how an operator stores window contents and evaluates the
@@ -228,6 +233,8 @@ func newOperator[K comparable, IN, OUT any, W Window](cfg Config[K, IN, W], cont
 		contents:  contents,
 		clear:     clear,
 	}
+	_, defaultTrigger := trigger.(eventTimeTrigger[IN, W])
+	o.triggerTimerIsCleanup = defaultTrigger && o.eventTime && o.lateness == 0
 	o.tctx.op = o
 	o.pctx.op = o
 	return o, nil
@@ -418,7 +425,9 @@ func (o *Operator[K, IN, OUT, W]) onElement(v IN, ts int64, w W, ns any) error {
 	if res.IsPurge() {
 		o.contents.clear()
 	}
-	o.registerCleanupTimer(w, ns)
+	if !(o.triggerTimerIsCleanup && res == Continue) {
+		o.registerCleanupTimer(w, ns)
+	}
 	return nil
 }
 
