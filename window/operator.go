@@ -425,7 +425,7 @@ func (o *Operator[K, IN, OUT, W]) onElement(v IN, ts int64, w W, ns any) error {
 	if res.IsPurge() {
 		o.contents.clear()
 	}
-	if !(o.triggerTimerIsCleanup && res == Continue) {
+	if alreadyRegistered := o.triggerTimerIsCleanup && res == Continue; !alreadyRegistered {
 		o.registerCleanupTimer(w, ns)
 	}
 	return nil
