@@ -298,6 +298,19 @@ func (w *kgWriter) writeTimers(timers func(yield func(Timer) bool)) error {
 // state's TTL policy: data expired at restore is dropped, data without an
 // expiry counts as written at restore when the state now has a TTL, and
 // expiries are dropped when the state no longer has one.
+// readExpiry reads an entry's expiry (present when the snapshot had a
+// TTL) after its payload and maps it through restoredExpiry.
+func readExpiry(d *snapshot.Decoder, snapTTL bool, p ttlPolicy, now int64) (exp int64, keep bool, err error) {
+	if snapTTL {
+		exp = d.Varint()
+	}
+	if err := d.Err(); err != nil {
+		return 0, false, err
+	}
+	exp, keep = restoredExpiry(snapTTL, exp, p, now)
+	return exp, keep, nil
+}
+
 func restoredExpiry(snapTTL bool, exp int64, p ttlPolicy, now int64) (int64, bool) {
 	if snapTTL {
 		if exp <= now {

@@ -113,14 +113,10 @@ func (s *listState[T]) restore(p *pendingState) error {
 		var e listEntry[T]
 		for range n {
 			vb := d.Bytes()
-			var exp int64
-			if p.ttl {
-				exp = d.Varint()
+			exp, keep, err := readExpiry(d, p.ttl, s.ttl, now)
+			if err != nil {
+				return err
 			}
-			if d.Err() != nil {
-				return d.Err()
-			}
-			exp, keep := restoredExpiry(p.ttl, exp, s.ttl, now)
 			if !keep {
 				continue
 			}

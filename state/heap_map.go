@@ -112,14 +112,10 @@ func (s *mapState[K, V]) restore(p *pendingState) error {
 		m := make(map[K]mapElem[V], n)
 		for range n {
 			kb, vb := d.Bytes(), d.Bytes()
-			var exp int64
-			if p.ttl {
-				exp = d.Varint()
+			exp, keep, err := readExpiry(d, p.ttl, s.ttl, now)
+			if err != nil {
+				return err
 			}
-			if d.Err() != nil {
-				return d.Err()
-			}
-			exp, keep := restoredExpiry(p.ttl, exp, s.ttl, now)
 			if !keep {
 				continue
 			}

@@ -61,14 +61,10 @@ func (c *valueCore[T]) restore(p *pendingState) error {
 	now := c.b.now()
 	return restoreEntries(&c.keyedState, p, func(g int, k entryKey, d *snapshot.Decoder) error {
 		vb := d.Bytes()
-		var exp int64
-		if p.ttl {
-			exp = d.Varint()
+		exp, keep, err := readExpiry(d, p.ttl, c.ttl, now)
+		if err != nil {
+			return err
 		}
-		if d.Err() != nil {
-			return d.Err()
-		}
-		exp, keep := restoredExpiry(p.ttl, exp, c.ttl, now)
 		if !keep {
 			return nil
 		}

@@ -390,8 +390,10 @@ func (t *Task) stepInput(ctx context.Context) error {
 	}
 	t.tr.current = 0
 	op := t.ops[0].Operator
-	if _, isBarrier := x.(queue.Barrier); !isBarrier && t.capture != nil {
-		t.captureElement(ch, x)
+	if t.capture != nil {
+		if _, isBarrier := x.(queue.Barrier); !isBarrier {
+			t.captureElement(ch, x)
+		}
 	}
 	switch ev := x.(type) {
 	case queue.Watermark:
