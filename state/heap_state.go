@@ -92,6 +92,17 @@ func (s *keyedState[E]) expiry(now int64) int64 { return now + s.ttl.ttl }
 // SetNamespace implements Namespaced.
 func (s *keyedState[E]) SetNamespace(ns any) { s.ns = normNamespace(ns) }
 
+// HasState implements Namespaced. It leaves the entry in the table's lookup
+// cache, so a write that follows costs no second probe.
+func (s *keyedState[E]) HasState() bool {
+	g, now, err := s.begin()
+	if err != nil {
+		return false
+	}
+	e := s.t.get(g, s.key())
+	return e != nil && !(s.ttl.enabled && s.expired(e, now))
+}
+
 // Clear removes the current key's entry in the current namespace. Without a
 // current key (or after Close) there is nothing to clear and it does nothing.
 func (s *keyedState[E]) Clear() {

@@ -49,6 +49,9 @@ type Namespaced interface {
 	// AggregateFunction.Merge. Value and Map state cannot be merged and
 	// return an error.
 	MergeNamespaces(target any, sources []any) error
+	// HasState reports whether the current key has live state in the
+	// current namespace (false without a current key).
+	HasState() bool
 }
 
 // HeapOptions configures a HeapBackend.

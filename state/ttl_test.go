@@ -349,3 +349,44 @@ func TestSubMillisecondTTLRoundsUp(t *testing.T) {
 		t.Fatal("the value must expire a millisecond later")
 	}
 }
+
+func TestHasState(t *testing.T) {
+	clk := &fakeClock{now: 1000}
+	b := fullBackend(t, clk)
+	s, _ := GetReducingState(b, ReducingDescriptor[int]{Name: "r", Reduce: func(a, b int) (int, error) { return a + b, nil },
+		TTL: &TTLConfig{TTL: 100 * time.Millisecond}})
+	ns := s.(Namespaced)
+	if ns.HasState() {
+		t.Fatal("HasState without a current key = true")
+	}
+	b.SetCurrentKey("a")
+	ns.SetNamespace(w1)
+	if ns.HasState() {
+		t.Fatal("HasState before any write = true")
+	}
+	if err := s.Add(1); err != nil {
+		t.Fatal(err)
+	}
+	if !ns.HasState() {
+		t.Fatal("HasState after Add = false")
+	}
+	ns.SetNamespace(w2)
+	if ns.HasState() {
+		t.Fatal("HasState in another namespace = true")
+	}
+	b.SetCurrentKey("b")
+	ns.SetNamespace(w1)
+	if ns.HasState() {
+		t.Fatal("HasState for another key = true")
+	}
+	b.SetCurrentKey("a")
+	clk.now = 1100
+	if ns.HasState() {
+		t.Fatal("HasState for an expired value = true")
+	}
+	clk.now = 1000
+	s.Clear()
+	if ns.HasState() {
+		t.Fatal("HasState after Clear = true")
+	}
+}

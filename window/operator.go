@@ -140,6 +140,12 @@ type Operator[K comparable, IN, OUT any, W Window] struct {
 	// timer at the window's end, which with no allowed lateness is the
 	// cleanup time, so the cleanup registration would only repeat it.
 	triggerTimerIsCleanup bool
+
+	// boxes holds recently used windows as namespaces (interfaces): the
+	// windows of time assigners repeat from record to record, and boxing
+	// each anew would allocate per record and window.
+	boxes   [8]any
+	nextBox int
 }
 
 // windowContents is how an operator stores window contents and evaluates the
@@ -147,6 +153,8 @@ type Operator[K comparable, IN, OUT any, W Window] struct {
 type windowContents[K comparable, IN, OUT any, W Window] interface {
 	open(b *state.HeapBackend) error
 	setNamespace(ns any)
+	// contains reports whether the current namespace has contents.
+	contains() bool
 	add(v IN, ts int64) error
 	// emit evaluates the function on the contents of the current namespace;
 	// it reports false, without calling the function, when they are empty.
@@ -311,10 +319,19 @@ func (o *Operator[K, IN, OUT, W]) ProcessElement(v IN, ts int64) error {
 				continue
 			}
 			skipped = false
-			ns := any(w)
+			ns := o.namespace(w)
 			o.contents.setNamespace(ns)
+			seen := o.triggerTimerIsCleanup && o.contents.contains()
 			if err := o.contents.add(v, ts); err != nil {
 				return err
+			}
+			if seen {
+				// The default trigger registered its timer with the window's
+				// first record and answers Continue until the watermark
+				// passes the window's end, which a window that is not late
+				// has not reached: calling it again would only repeat the
+				// registration (a timer map probe per record and window).
+				continue
 			}
 			if err := o.onElement(v, ts, w, ns); err != nil {
 				return err
@@ -329,6 +346,20 @@ func (o *Operator[K, IN, OUT, W]) ProcessElement(v IN, ts int64) error {
 		}
 	}
 	return nil
+}
+
+// namespace returns w as a state namespace, reusing a recent box of an
+// equal window.
+func (o *Operator[K, IN, OUT, W]) namespace(w W) any {
+	for _, b := range o.boxes {
+		if b != nil && b == any(w) { // the comparison does not escape: no allocation
+			return b
+		}
+	}
+	b := any(w)
+	o.boxes[o.nextBox] = b
+	o.nextBox = (o.nextBox + 1) % len(o.boxes)
+	return b
 }
 
 // processMerging adds a record to its windows of a merging assigner and
@@ -759,6 +790,8 @@ func (c *aggregatingContents[K, IN, ACC, V, OUT, W]) open(b *state.HeapBackend) 
 
 func (c *aggregatingContents[K, IN, ACC, V, OUT, W]) setNamespace(ns any) { c.ns.SetNamespace(ns) }
 
+func (c *aggregatingContents[K, IN, ACC, V, OUT, W]) contains() bool { return c.ns.HasState() }
+
 func (c *aggregatingContents[K, IN, ACC, V, OUT, W]) add(v IN, _ int64) error { return c.st.Add(v) }
 
 func (c *aggregatingContents[K, IN, ACC, V, OUT, W]) emit(key K, _ W, ctx *processContext[K, IN, OUT, W],
@@ -795,6 +828,8 @@ func (c *bufferingContents[K, IN, OUT, W]) open(b *state.HeapBackend) error {
 }
 
 func (c *bufferingContents[K, IN, OUT, W]) setNamespace(ns any) { c.ns.SetNamespace(ns) }
+
+func (c *bufferingContents[K, IN, OUT, W]) contains() bool { return c.ns.HasState() }
 
 func (c *bufferingContents[K, IN, OUT, W]) add(v IN, ts int64) error {
 	return c.st.Add(TimestampedValue[IN]{Value: v, Timestamp: ts})
