@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,40 +15,13 @@ import (
 	"time"
 
 	"github.com/weirstream/weir/examples/internal/extest"
+	"github.com/weirstream/weir/examples/internal/wordtest"
 )
 
 // The fault tests run wordcount with frequent checkpoints, kill it with
 // SIGKILL at random moments, restart it from the latest retained
 // checkpoint (sometimes at another parallelism) and check that the
 // committed output holds every count 1..n of every word exactly once.
-
-var chkDir = regexp.MustCompile(`^chk-(\d+)$`)
-
-// latestCheckpoint returns the retained checkpoint with the highest id
-// under dir (layout <dir>/<job-id>/chk-<n>/_metadata), or "".
-func latestCheckpoint(t *testing.T, dir string) string {
-	t.Helper()
-	jobs, err := os.ReadDir(dir)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		t.Fatal(err)
-	}
-	best, bestID := "", -1
-	for _, j := range jobs {
-		chks, _ := os.ReadDir(filepath.Join(dir, j.Name()))
-		for _, c := range chks {
-			m := chkDir.FindStringSubmatch(c.Name())
-			if m == nil {
-				continue
-			}
-			id, _ := strconv.Atoi(m[1])
-			p := filepath.Join(dir, j.Name(), c.Name())
-			if _, err := os.Stat(filepath.Join(p, "_metadata")); err == nil && id > bestID {
-				best, bestID = p, id
-			}
-		}
-	}
-	return best
-}
 
 // checkExactlyOnce reads the committed part files in dir (names starting
 // with neither '.' nor '_') and checks that every word has each count
@@ -61,7 +32,7 @@ func checkExactlyOnce(t *testing.T, dir string, want map[string]int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string][]int{}
+	var lines []string
 	for _, e := range entries {
 		name := e.Name()
 		if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || !e.Type().IsRegular() {
@@ -75,42 +46,12 @@ func checkExactlyOnce(t *testing.T, dir string, want map[string]int) {
 			t.Fatal(err)
 		}
 		for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
-			if line == "" {
-				continue
-			}
-			i := strings.LastIndexByte(line, ',')
-			n, err := strconv.Atoi(line[i+1:])
-			if i < 0 || err != nil {
-				t.Fatalf("bad line %q in %s", line, name)
-			}
-			got[line[:i]] = append(got[line[:i]], n)
-		}
-	}
-	bad := 0
-	for w, n := range want {
-		counts := got[w]
-		slices.Sort(counts)
-		ok := len(counts) == n
-		for i := 0; ok && i < n; i++ {
-			ok = counts[i] == i+1
-		}
-		if !ok {
-			if bad++; bad <= 10 {
-				show := counts
-				if len(show) > 12 {
-					show = show[:12]
-				}
-				t.Errorf("word %q: committed counts %v (%d values), want 1..%d once each", w, show, len(counts), n)
+			if line != "" {
+				lines = append(lines, line)
 			}
 		}
-		delete(got, w)
 	}
-	for w := range got {
-		t.Errorf("committed output has word %q, which the input does not have", w)
-	}
-	if bad > 10 {
-		t.Errorf("... and %d more words", bad-10)
-	}
+	wordtest.CheckExactlyOnce(t, lines, want)
 }
 
 // faultSetup writes a large random input and returns the expected counts
@@ -118,15 +59,15 @@ func checkExactlyOnce(t *testing.T, dir string, want map[string]int) {
 // dir, checkpoints every 100-200 ms under dir.
 func faultSetup(t *testing.T) (r *rand.Rand, dir string, want map[string]int, args []string) {
 	t.Helper()
-	r = newRand(t)
+	r = wordtest.NewRand(t)
 	dir = t.TempDir()
 	input := filepath.Join(dir, "in.txt")
 	// Enough input that no run ends before it is interrupted, cheaply:
 	// random lines, repeated.
 	const repeat = 8
-	lines := genLines(r, vocabulary(r, 5000), 300_000)
+	lines := wordtest.GenLines(r, wordtest.Vocabulary(r, 5000), 300_000)
 	writeLines(t, input, slices.Repeat(lines, repeat), "\n")
-	want = oracleCounts(lines)
+	want = wordtest.OracleCounts(lines)
 	for w := range want {
 		want[w] *= repeat
 	}
@@ -179,7 +120,7 @@ func killAndRestore(t *testing.T, opts []string) {
 	for run := 0; ; run++ {
 		p := parallelisms[run%len(parallelisms)]
 		args := append(slices.Clone(base), "-D", fmt.Sprintf("parallelism.default=%d", p))
-		restore := latestCheckpoint(t, checkpoints)
+		restore := extest.LatestCheckpoint(t, checkpoints)
 		if restore != "" {
 			args = append(args, "-s", restore)
 		} else if err := os.RemoveAll(out); err != nil {
@@ -215,25 +156,12 @@ func killAndRestore(t *testing.T, opts []string) {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), extest.Timeout)
-		err := waitOrKill(ctx, cmd)
+		err := extest.WaitOrKill(ctx, cmd)
 		cancel()
 		if err != nil {
 			t.Fatalf("final run (p=%d, from %q): %v\n%s", p, filepath.Base(restore), err, stderr)
 		}
 		checkExactlyOnce(t, out, want)
 		return
-	}
-}
-
-func waitOrKill(ctx context.Context, cmd *exec.Cmd) error {
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		_ = cmd.Process.Kill()
-		<-done
-		return fmt.Errorf("did not finish within %v", extest.Timeout)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,10 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
-	"unicode"
 
 	"github.com/weirstream/weir/examples/internal/extest"
+	"github.com/weirstream/weir/examples/internal/wordtest"
 )
 
 // The tests run the example as a user does: a binary built once per test
@@ -27,113 +25,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	prog.Remove()
 	os.Exit(code)
-}
-
-// spaces are separators: each is white space by unicode.IsSpace, several
-// of them outside ASCII.
-var spaces = []string{" ", "  ", "\t", " \t ", "\v", "\f", "\r", "\u00a0", "\u0085", "\u1680", "\u2003", "\u2028", "\u202f", "\u3000"}
-
-// wordRunes make up words. U+200B (zero width space) and U+FEFF are not
-// white space and must stay inside words; the Kelvin sign lowercases to an
-// ASCII k, so "K", "k" and "\u212a" are the same word.
-var wordRunes = []rune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" +
-	"éÉßẞΣσςЖжİıÅå日本語🙂,-'\u212a\u200b\ufeff")
-
-// vocabulary returns n distinct random words.
-func vocabulary(r *rand.Rand, n int) []string {
-	seen := map[string]bool{}
-	var words []string
-	for len(words) < n {
-		var b strings.Builder
-		for range 1 + r.IntN(8) {
-			b.WriteRune(wordRunes[r.IntN(len(wordRunes))])
-		}
-		if w := b.String(); !seen[w] {
-			seen[w] = true
-			words = append(words, w)
-		}
-	}
-	return words
-}
-
-// recase changes the case of each rune at random.
-func recase(r *rand.Rand, w string) string {
-	var b strings.Builder
-	for _, c := range w {
-		switch r.IntN(3) {
-		case 0:
-			c = unicode.ToUpper(c)
-		case 1:
-			c = unicode.ToLower(c)
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-// genLines returns n random lines (without newlines): empty lines,
-// white-space-only lines and lines of up to 8 words drawn with a skewed
-// distribution, so that a few words occur tens of thousands of times.
-func genLines(r *rand.Rand, vocab []string, n int) []string {
-	lines := make([]string, 0, n)
-	for range n {
-		var b strings.Builder
-		switch k := r.IntN(100); {
-		case k < 4:
-		case k < 6:
-			b.WriteString(spaces[r.IntN(len(spaces))])
-		default:
-			if r.IntN(4) == 0 {
-				b.WriteString(spaces[r.IntN(len(spaces))])
-			}
-			for i := range 1 + r.IntN(8) {
-				if i > 0 {
-					b.WriteString(spaces[r.IntN(len(spaces))])
-				}
-				f := r.Float64()
-				b.WriteString(recase(r, vocab[int(f*f*f*float64(len(vocab)))]))
-			}
-			if r.IntN(4) == 0 {
-				b.WriteString(spaces[r.IntN(len(spaces))])
-			}
-		}
-		lines = append(lines, b.String())
-	}
-	return lines
-}
-
-// oracleWords splits like the contract says, written as its own rune loop:
-// words are maximal runs of runes that are not unicode.IsSpace, each
-// lowercased rune by rune.
-func oracleWords(line string) []string {
-	var words []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			words = append(words, string(cur))
-			cur = cur[:0]
-		}
-	}
-	for _, c := range line {
-		if unicode.IsSpace(c) {
-			flush()
-			continue
-		}
-		cur = append(cur, unicode.ToLower(c))
-	}
-	flush()
-	return words
-}
-
-// oracleCounts is how often each word occurs in lines.
-func oracleCounts(lines []string) map[string]int {
-	counts := map[string]int{}
-	for _, l := range lines {
-		for _, w := range oracleWords(l) {
-			counts[w]++
-		}
-	}
-	return counts
 }
 
 var partName = regexp.MustCompile(`^part-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-(\d+)$`)
@@ -278,12 +169,6 @@ func writeLines(t *testing.T, path string, lines []string, eol string) {
 	}
 }
 
-func newRand(t *testing.T) *rand.Rand {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("random seed %d", seed)
-	return rand.New(rand.NewPCG(seed, seed>>7^0x9e3779b97f4a7c15))
-}
-
 func lineCount() int {
 	if testing.Short() {
 		return 20_000
@@ -305,18 +190,18 @@ func TestOracleWords(t *testing.T) {
 		{"ÉCOLE ẞ ΣΑΣ", []string{"école", "ß", "σασ"}},
 	}
 	for _, tt := range tests {
-		if got := oracleWords(tt.line); !slices.Equal(got, tt.want) {
-			t.Errorf("oracleWords(%q) = %q, want %q", tt.line, got, tt.want)
+		if got := wordtest.OracleWords(tt.line); !slices.Equal(got, tt.want) {
+			t.Errorf("wordtest.OracleWords(%q) = %q, want %q", tt.line, got, tt.want)
 		}
 	}
 }
 
 func TestWordCountFile(t *testing.T) {
-	r := newRand(t)
-	lines := genLines(r, vocabulary(r, 4000), lineCount())
+	r := wordtest.NewRand(t)
+	lines := wordtest.GenLines(r, wordtest.Vocabulary(r, 4000), lineCount())
 	input := filepath.Join(t.TempDir(), "input.txt")
 	writeLines(t, input, lines, "\n")
-	want := oracleCounts(lines)
+	want := wordtest.OracleCounts(lines)
 	for _, p := range []int{1, 4} {
 		t.Run(fmt.Sprintf("p=%d", p), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
@@ -334,8 +219,8 @@ func TestWordCountFile(t *testing.T) {
 // '.' or '_' (as Flink's file source skips them). Files differ in line
 // endings (CRLF, no final newline) and one is empty.
 func TestWordCountDirectory(t *testing.T) {
-	r := newRand(t)
-	vocab := vocabulary(r, 2000)
+	r := wordtest.NewRand(t)
+	vocab := wordtest.Vocabulary(r, 2000)
 	dir := filepath.Join(t.TempDir(), "in")
 	var all []string
 	n := lineCount() / 5
@@ -348,7 +233,7 @@ func TestWordCountDirectory(t *testing.T) {
 		{"sub/d.txt", "\n"},
 		{"sub/deeper/e.txt", "\r\n"},
 	} {
-		lines := genLines(r, vocab, n+i)
+		lines := wordtest.GenLines(r, vocab, n+i)
 		all = append(all, lines...)
 		writeLines(t, filepath.Join(dir, f.name), lines, f.eol)
 	}
@@ -365,7 +250,7 @@ func TestWordCountDirectory(t *testing.T) {
 	for _, name := range []string{".hidden", "_SUCCESS", "sub/.inprogress", "_tmp/g.txt", ".git/h.txt", "sub/_x"} {
 		writeLines(t, filepath.Join(dir, name), []string{"skippedword " + strings.ReplaceAll(name, "/", "")}, "\n")
 	}
-	want := oracleCounts(all)
+	want := wordtest.OracleCounts(all)
 	for _, p := range []int{1, 4} {
 		t.Run(fmt.Sprintf("p=%d", p), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
