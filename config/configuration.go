@@ -129,6 +129,15 @@ func SetValue[T any](c *Configuration, o *Option[T], v T) {
 func validate(key, value, source string) error {
 	r, ok := lookup(key)
 	if !ok {
+		if p, ok := lookupPrefix(key); ok {
+			if p.check == nil {
+				return nil
+			}
+			if err := p.check(key[len(p.info.Prefix):], value); err != nil {
+				return fmt.Errorf("%w %q%s: %w", ErrBadValue, key, in(source), err)
+			}
+			return nil
+		}
 		return unknownKey(key, source)
 	}
 	if err := r.checkRaw(value); err != nil {

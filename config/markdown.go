@@ -27,5 +27,12 @@ func Markdown() string {
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s |\n", o.Key, typ, def, strings.ReplaceAll(o.Description, "|", `\|`))
 	}
+	if ps := KnownPrefixes(); len(ps) > 0 {
+		b.WriteString("\nKey prefixes passed through to a component, which checks the keys under them:\n\n")
+		b.WriteString("| Prefix | Description |\n|---|---|\n")
+		for _, p := range ps {
+			fmt.Fprintf(&b, "| `%s*` | %s |\n", p.Prefix, strings.ReplaceAll(p.Description, "|", `\|`))
+		}
+	}
 	return b.String()
 }

@@ -92,6 +92,11 @@ func register[T any](o *Option[T]) *Option[T] {
 	if _, dup := registry.m[o.key]; dup {
 		panic(fmt.Sprintf("config: option %q registered twice", o.key))
 	}
+	for p := range prefixes {
+		if strings.HasPrefix(o.key, p) {
+			panic(fmt.Sprintf("config: option %q is under the registered prefix %q", o.key, p))
+		}
+	}
 	registry.m[o.key] = o
 	return o
 }

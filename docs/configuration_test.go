@@ -7,8 +7,9 @@ import (
 	"testing"
 
 	"github.com/weirstream/weir/config"
-	_ "github.com/weirstream/weir/restart" // registers the restart options
-	_ "github.com/weirstream/weir/stream"  // registers every engine option
+	_ "github.com/weirstream/weir/connector/kafka" // registers the properties.* prefix
+	_ "github.com/weirstream/weir/restart"         // registers the restart options
+	_ "github.com/weirstream/weir/stream"          // registers every engine option
 )
 
 var update = flag.Bool("update", false, "rewrite docs/configuration.md")

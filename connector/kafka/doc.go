@@ -4,7 +4,8 @@
 //
 // Users write the properties they know from Flink and Kafka's Java client
 // (bootstrap.servers, security.protocol, sasl.jaas.config, linger.ms, ...),
-// in code or as -D properties.<key>=<value> (FromDynamic), and
+// in code or as -D properties.<key>=<value> in the job's configuration
+// (FromConfig), and
 // Properties.ClientOpts maps them onto kgo options. docs/kafka.md has the
 // table of every key, what it maps to and its default.
 //

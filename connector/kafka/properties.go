@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/weirstream/weir/config"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -25,24 +27,34 @@ import (
 // error instead of being ignored.
 type Properties map[string]string
 
-// PropertiesPrefix marks the -D keys FromDynamic passes to Kafka, as in
-// Flink's Kafka table connector ("properties.bootstrap.servers").
+// PropertiesPrefix marks the configuration keys (-D, --config YAML) that
+// are Kafka properties, as in Flink's Kafka table connector
+// ("properties.bootstrap.servers").
 const PropertiesPrefix = "properties."
 
-// FromDynamic takes -D style key=value settings and returns those named
-// "properties.<key>" as Properties (prefix stripped) and the others as
-// they were. Both results are new maps.
-func FromDynamic(props map[string]string) (Properties, map[string]string) {
-	kafka := Properties{}
-	rest := map[string]string{}
-	for k, v := range props {
-		if key, ok := strings.CutPrefix(k, PropertiesPrefix); ok {
-			kafka[key] = v
-		} else {
-			rest[k] = v
-		}
+func init() {
+	config.RegisterPrefix(PropertiesPrefix,
+		"Kafka client and connector properties under Kafka's own names, for jobs that build their Kafka source "+
+			"or sink with kafka.FromConfig (docs/kafka.md lists every key).", checkKey)
+}
+
+// checkKey accepts the names ClientOpts or a connector understands, so a
+// typo in -D properties.<key> fails when the configuration is read.
+// Values are checked when the connector builds its client.
+func checkKey(key, _ string) error {
+	if _, ok := specByKey[key]; ok {
+		return nil
 	}
-	return kafka, rest
+	if _, ok := connectorKeys[key]; ok {
+		return nil
+	}
+	return unknownKeyError(key)
+}
+
+// FromConfig returns the properties set in c under PropertiesPrefix
+// (prefix stripped).
+func FromConfig(c *config.Configuration) Properties {
+	return Properties(c.WithPrefix(PropertiesPrefix))
 }
 
 // Get returns the value of key and whether it is set.

@@ -2,6 +2,7 @@ package kafka_test
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl"
 
+	"github.com/weirstream/weir/config"
 	"github.com/weirstream/weir/connector/kafka"
 )
 
@@ -361,22 +363,33 @@ func TestSplitAndGet(t *testing.T) {
 	}
 }
 
-func TestFromDynamic(t *testing.T) {
-	props, rest := kafka.FromDynamic(map[string]string{
+func TestFromConfig(t *testing.T) {
+	c := config.New()
+	err := c.SetAll(map[string]string{
 		"properties.bootstrap.servers": seed,
 		"properties.sasl.mechanism":    "PLAIN",
+		"properties.group.id":          "g",
 		"parallelism.default":          "2",
-		"property.typo":                "x",
 	})
-	if want := (kafka.Properties{"bootstrap.servers": seed, "sasl.mechanism": "PLAIN"}); !reflect.DeepEqual(props, want) {
-		t.Fatalf("properties %v, want %v", props, want)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if want := map[string]string{"parallelism.default": "2", "property.typo": "x"}; !reflect.DeepEqual(rest, want) {
-		t.Fatalf("rest %v, want %v", rest, want)
+	want := kafka.Properties{"bootstrap.servers": seed, "sasl.mechanism": "PLAIN", "group.id": "g"}
+	if got := kafka.FromConfig(c); !reflect.DeepEqual(got, want) {
+		t.Fatalf("FromConfig = %v, want %v", got, want)
 	}
-	props, rest = kafka.FromDynamic(nil)
-	if props == nil || rest == nil {
-		t.Fatal("FromDynamic(nil) returned nil maps")
+	if got := kafka.FromConfig(config.New()); got == nil || len(got) != 0 {
+		t.Fatalf("FromConfig of an empty configuration = %v", got)
+	}
+	for key, want := range map[string]string{
+		"properties.bootstrap.server":     "did you mean bootstrap.servers",
+		"properties.ssl.truststore.type":  "set ssl.ca.location",
+		"properties.no.such.kafka.option": "unknown property",
+	} {
+		err := c.Set(key, "x")
+		if !errors.Is(err, config.ErrBadValue) || !strings.Contains(err.Error(), want) {
+			t.Errorf("Set(%s) = %v, want an error containing %q", key, err, want)
+		}
 	}
 }
 
