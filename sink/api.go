@@ -21,6 +21,31 @@ type InitContext interface {
 	Now() int64
 }
 
+// RestoredContext is an InitContext that knows which checkpoint its
+// subtask was restored from; the runtime's InitContext implements it. It
+// is separate from InitContext so that test contexts need not implement
+// it.
+type RestoredContext interface {
+	InitContext
+	// RestoredCheckpointID is the checkpoint or savepoint the subtask's
+	// state was restored from. ok is false on a fresh start, and after a
+	// restore from a checkpoint that holds no state of the sink (a sink
+	// added since, or one that is not two-phase: only those keep state).
+	RestoredCheckpointID() (id int64, ok bool)
+}
+
+// RestoredCheckpointID returns what ctx says about the restored
+// checkpoint, or false when ctx does not say (a fresh start or a context
+// that is not a RestoredContext). Writers that name external resources by
+// a counter (Kafka transactional ids) start it after this id, so that
+// nothing a restored checkpoint refers to is reused.
+func RestoredCheckpointID(ctx InitContext) (id int64, ok bool) {
+	if rc, is := ctx.(RestoredContext); is {
+		return rc.RestoredCheckpointID()
+	}
+	return 0, false
+}
+
 // Context is per-record information for Write.
 type Context struct {
 	// Timestamp is the record's event timestamp or eventtime.NoTimestamp.

@@ -241,3 +241,13 @@ func (s *sinkInit) Parallelism() int              { return s.ctx.Parallelism() }
 func (s *sinkInit) AttemptNumber() int            { return s.ctx.AttemptNumber() }
 func (s *sinkInit) Config() *config.Configuration { return s.ctx.Config() }
 func (s *sinkInit) Now() int64                    { return s.ctx.ProcessingTime().Now() }
+
+// RestoredCheckpointID implements sink.RestoredContext.
+func (s *sinkInit) RestoredCheckpointID() (int64, bool) {
+	if r := s.ctx.Restored(); r != nil {
+		return r.CheckpointID, true
+	}
+	return 0, false
+}
+
+var _ sink.RestoredContext = (*sinkInit)(nil)
