@@ -5,7 +5,7 @@ GOLANGCI_LINT ?= github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 FUZZTIME      ?= 10s
 BENCHTIME     ?= 1s
 
-.PHONY: help test test-short lint fmt vet bench bench-checkpoint bench-nexmark fuzz generate demo
+.PHONY: help test test-short lint fmt vet bench bench-checkpoint bench-kafka bench-nexmark fuzz generate demo
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ bench-checkpoint: ## checkpoint, recovery and checkpointing-cost benchmarks at 1
 	$(GO) test -run '^$$' -bench BenchmarkCheckpointJob -benchtime 1x -count 3 -timeout 90m ./stream/
 	$(GO) test -run '^$$' -bench BenchmarkCheckpointRestore -benchtime 5x -count 3 -timeout 90m ./stream/
 	$(GO) test -run '^$$' -bench BenchmarkCheckpointThroughput -benchtime 100000000x -count 3 -timeout 90m ./stream/
+
+bench-kafka: ## Kafka source and sink against a bare franz-go loop on one kfake cluster (records/s, MB/s), 5 runs each
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./connector/kafka/...
 
 bench-nexmark: ## every Nexmark query on weir and as its baseline; writes the table into docs/benchmarks.md
 	$(GO) run ./benchmarks/nexmark/report
