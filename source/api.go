@@ -1,6 +1,7 @@
 package source
 
 import (
+	"context"
 	"time"
 
 	"github.com/weirstream/weir/codec"
@@ -104,6 +105,10 @@ type SplitEnumeratorContext[S Split] interface {
 	CallAsync(callable func() (any, error), handler func(any, error) error, initialDelay, period time.Duration)
 	// RunInCoordinatorThread runs fn on the coordinator goroutine.
 	RunInCoordinatorThread(fn func() error)
+	// Context is cancelled when the coordinator stops. CallAsync callables
+	// that block (network calls) pass it on, so stopping the coordinator,
+	// which waits for them, is not held up.
+	Context() context.Context
 	Config() *config.Configuration
 }
 
@@ -148,6 +153,12 @@ type SourceOutput[T any] interface {
 	EmitWatermark(wm int64)
 	MarkIdle()
 	MarkActive()
+	// CollectSide emits v to the side output named tag (a stream
+	// OutputTag's ID) with timestamp ts, e.g. records a source could not
+	// decode. The consumer of the tag must expect v's type; without a
+	// consumer the record is dropped. It does not feed the watermark
+	// generator.
+	CollectSide(tag string, v any, ts int64)
 }
 
 // ReaderOutput is the reader-wide output; readers with splits should emit

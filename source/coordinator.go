@@ -458,4 +458,12 @@ func (x *enumeratorContext[T, S, E]) RunInCoordinatorThread(fn func() error) {
 	x.c.enqueue(fn)
 }
 
+// Context may be called from any goroutine. It is cancelled when Run
+// returns, before Run waits for CallAsync goroutines.
+func (x *enumeratorContext[T, S, E]) Context() context.Context {
+	x.c.mu.Lock()
+	defer x.c.mu.Unlock()
+	return x.c.mu.runCtx
+}
+
 func (x *enumeratorContext[T, S, E]) Config() *config.Configuration { return x.c.cfg }

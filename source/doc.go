@@ -83,6 +83,15 @@
 // event time for everything downstream. A strategy without generator emits
 // no watermarks but that final one.
 //
+// # Side outputs and background work
+//
+// A reader may send records to a side output of the source's stream with
+// SourceOutput.CollectSide (e.g. records it cannot decode); a job reads
+// them with stream.SideOutput. Callables given to CallAsync that block on
+// the network pass SplitEnumeratorContext.Context on, so a stopping
+// coordinator need not wait for them; goroutines a reader owns from its
+// creation to its Close get a context from NewStopContext.
+//
 // # Testing a source
 //
 // Package source/sourcetest runs a source's coordinator and readers

@@ -110,6 +110,12 @@ func (r *readerOutput[T]) MarkActive() {
 	r.wide.MarkActive()
 }
 
+// CollectSide sends v to a side output; it touches no watermark generator,
+// so the reader-wide output stays inactive.
+func (r *readerOutput[T]) CollectSide(tag string, v any, ts int64) {
+	r.out.CollectSide(tag, v, ts)
+}
+
 func (r *readerOutput[T]) CreateOutputForSplit(splitID string) SourceOutput[T] {
 	if o, ok := r.splits[splitID]; ok {
 		return o
@@ -188,6 +194,10 @@ func (o *sourceOutput[T]) CollectWithTimestamp(v T, ts int64) {
 	if o.gen != nil {
 		o.gen.OnEvent(v, ts, o.wm)
 	}
+}
+
+func (o *sourceOutput[T]) CollectSide(tag string, v any, ts int64) {
+	o.r.out.CollectSide(tag, v, ts)
 }
 
 func (o *sourceOutput[T]) EmitWatermark(wm int64) {

@@ -34,15 +34,17 @@ func (s recSplitOutput) CollectWithTimestamp(v int64, _ int64) {
 	s.o.bySplit[s.id] = append(s.o.bySplit[s.id], v)
 	s.o.n++
 }
-func (recSplitOutput) EmitWatermark(int64) {}
-func (recSplitOutput) MarkIdle()           {}
-func (recSplitOutput) MarkActive()         {}
+func (recSplitOutput) EmitWatermark(int64)            {}
+func (recSplitOutput) MarkIdle()                      {}
+func (recSplitOutput) MarkActive()                    {}
+func (recSplitOutput) CollectSide(string, any, int64) {}
 
 func (o *recOutput) Collect(v int64)                       { o.wide = append(o.wide, v); o.n++ }
 func (o *recOutput) CollectWithTimestamp(v int64, _ int64) { o.Collect(v) }
 func (o *recOutput) EmitWatermark(int64)                   {}
 func (o *recOutput) MarkIdle()                             {}
 func (o *recOutput) MarkActive()                           {}
+func (o *recOutput) CollectSide(string, any, int64)        {}
 func (o *recOutput) CreateOutputForSplit(id string) SourceOutput[int64] {
 	return recSplitOutput{o, id}
 }

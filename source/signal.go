@@ -57,6 +57,15 @@ type stopContext struct {
 
 func newStopContext() *stopContext { return &stopContext{done: make(chan struct{})} }
 
+// NewStopContext returns a context without parent that is cancelled only
+// by stop (which may be called any number of times), for goroutines a
+// reader owns from its creation to its Close, which take no context: e.g.
+// a Kafka reader's offset committer.
+func NewStopContext() (ctx context.Context, stop func()) {
+	c := newStopContext()
+	return c, c.stop
+}
+
 func (c *stopContext) stop() { c.once.Do(func() { close(c.done) }) }
 
 func (c *stopContext) Deadline() (time.Time, bool) { return time.Time{}, false }

@@ -1,6 +1,7 @@
 package sourcetest
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sync"
@@ -27,6 +28,9 @@ type EnumContext[S source.Split] struct {
 	Events map[int][]source.SourceEvent
 	// Async holds the CallAsync registrations; RunAsync runs them.
 	Async []AsyncCall
+	// Ctx is what Context returns: never cancelled unless a test replaces
+	// it, e.g. to check that callables give up when the coordinator stops.
+	Ctx context.Context
 }
 
 // AsyncCall is one CallAsync registration.
@@ -45,6 +49,7 @@ func NewEnumContext[S source.Split](parallelism int) *EnumContext[S] {
 		Assigned:    map[int][]S{},
 		NoMore:      map[int]int{},
 		Events:      map[int][]source.SourceEvent{},
+		Ctx:         context.Background(),
 	}
 	for i := range parallelism {
 		c.Registered[i] = source.ReaderInfo{Subtask: i}
@@ -116,6 +121,9 @@ func (c *EnumContext[S]) RunInCoordinatorThread(fn func() error) {
 		panic(err)
 	}
 }
+
+// Context returns Ctx.
+func (c *EnumContext[S]) Context() context.Context { return c.Ctx }
 
 // Config returns a fresh configuration.
 func (c *EnumContext[S]) Config() *config.Configuration { return config.New() }

@@ -17,6 +17,14 @@ type Output[T any] struct {
 	timestamps []int64
 	watermarks []int64
 	statuses   []bool
+	side       []SideRecord
+}
+
+// SideRecord is a record a source sent to a side output.
+type SideRecord struct {
+	Tag   string
+	Value any
+	TS    int64
 }
 
 var _ operator.Output[int] = (*Output[int])(nil)
@@ -43,8 +51,15 @@ func (o *Output[T]) EmitWatermarkStatus(idle bool) {
 	o.statuses = append(o.statuses, idle)
 }
 
-// CollectSide drops the record: sources have no side outputs.
-func (o *Output[T]) CollectSide(string, any, int64) {}
+// CollectSide records a side-output record.
+func (o *Output[T]) CollectSide(tag string, v any, ts int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.side = append(o.side, SideRecord{Tag: tag, Value: v, TS: ts})
+}
+
+// Side returns the side-output records in emission order.
+func (o *Output[T]) Side() []SideRecord { return locked(&o.mu, &o.side) }
 
 // Len is the number of records collected so far.
 func (o *Output[T]) Len() int {
@@ -94,6 +109,8 @@ type ReaderOutput[T any] struct {
 	Records []Record[T]
 	// Released holds the IDs given to ReleaseOutputForSplit, in order.
 	Released []string
+	// Side holds the side-output records, from any output, in order.
+	Side []SideRecord
 }
 
 var _ source.ReaderOutput[int] = (*ReaderOutput[int])(nil)
@@ -114,6 +131,11 @@ func (o *ReaderOutput[T]) MarkIdle() {}
 
 // MarkActive ignores the mark.
 func (o *ReaderOutput[T]) MarkActive() {}
+
+// CollectSide records a side-output record.
+func (o *ReaderOutput[T]) CollectSide(tag string, v any, ts int64) {
+	o.Side = append(o.Side, SideRecord{Tag: tag, Value: v, TS: ts})
+}
 
 // CreateOutputForSplit returns an output recording records under id.
 func (o *ReaderOutput[T]) CreateOutputForSplit(id string) source.SourceOutput[T] {
@@ -146,3 +168,6 @@ func (s splitOutput[T]) CollectWithTimestamp(v T, ts int64) {
 func (s splitOutput[T]) EmitWatermark(int64) {}
 func (s splitOutput[T]) MarkIdle()           {}
 func (s splitOutput[T]) MarkActive()         {}
+func (s splitOutput[T]) CollectSide(tag string, v any, ts int64) {
+	s.o.CollectSide(tag, v, ts)
+}
