@@ -236,8 +236,12 @@ func (r *reader[T]) NotifyCheckpointComplete(checkpointID int64) error {
 	if !ok || len(offs) == 0 {
 		return nil
 	}
-	for tp := range offs {
-		delete(r.finished, tp)
+	for tp, off := range offs {
+		// A split that finished after this checkpoint's snapshot keeps its
+		// final offset for the next commit.
+		if fin, ok := r.finished[tp]; ok && off >= fin {
+			delete(r.finished, tp)
+		}
 	}
 	r.commit.submit(offs)
 	return nil
@@ -302,8 +306,9 @@ func (e *emitter[T]) bad(f fetched[T], out source.SourceOutput[T], ts int64) err
 }
 
 // committer commits offsets to the consumer group on its own goroutine, so
-// the subtask never waits for Kafka. Only the newest offsets matter: a
-// commit still waiting is replaced by a newer one.
+// the subtask never waits for Kafka. Offsets waiting for a commit are
+// merged per partition, the newest winning, so a busy committer skips
+// intermediate offsets but never a partition.
 type committer struct {
 	adm     *kadm.Client
 	group   string
@@ -333,13 +338,30 @@ func newCommitter(adm *kadm.Client, group string, m *Metrics) *committer {
 	return c
 }
 
+// submit queues offs for the next commit. Offsets still waiting are
+// merged, newer ones winning per partition, not replaced: a finished
+// split's final offset is submitted only once, and a later checkpoint's
+// offsets do not hold it.
 func (c *committer) submit(offs map[TopicPartition]int64) {
 	c.mu.Lock()
-	c.next = offs
+	c.merge(offs, true)
 	c.mu.Unlock()
 	select {
 	case c.wake <- struct{}{}:
 	default:
+	}
+}
+
+// merge adds offs to the waiting offsets; with override false it keeps
+// a waiting offset of the same partition (a newer one). c.mu is held.
+func (c *committer) merge(offs map[TopicPartition]int64, override bool) {
+	if c.next == nil {
+		c.next = make(map[TopicPartition]int64, len(offs))
+	}
+	for tp, off := range offs {
+		if _, newer := c.next[tp]; override || !newer {
+			c.next[tp] = off
+		}
 	}
 }
 
@@ -383,6 +405,9 @@ func (c *committer) commitPending() {
 		c.metrics.commitFailures.Add(1)
 		c.log.Warn("kafkasource: committing offsets to the consumer group failed; the next checkpoint commits again",
 			"group", c.group, "error", err)
+		c.mu.Lock()
+		c.merge(offs, false)
+		c.mu.Unlock()
 		return
 	}
 	c.metrics.commits.Add(1)

@@ -601,3 +601,23 @@ func TestReaddFinishedPartition(t *testing.T) {
 		t.Fatalf("read %q, want %q", out.Values(), want)
 	}
 }
+
+// A finished split's final offset is submitted once; a later checkpoint's
+// offsets arriving while the committer is busy must not drop it, and a
+// failed commit's offsets wait for the next one unless newer ones came.
+func TestCommitterMergesWaitingOffsets(t *testing.T) {
+	c := &committer{}
+	c.merge(map[TopicPartition]int64{tp("t", 2): 1000, tp("t", 0): 10}, true)
+	c.merge(map[TopicPartition]int64{tp("t", 0): 20}, true)
+	want := map[TopicPartition]int64{tp("t", 2): 1000, tp("t", 0): 20}
+	if !maps.Equal(c.next, want) {
+		t.Fatalf("after two submits: %v, want %v", c.next, want)
+	}
+	failed := c.next
+	c.next = map[TopicPartition]int64{tp("t", 0): 30}
+	c.merge(failed, false)
+	want = map[TopicPartition]int64{tp("t", 2): 1000, tp("t", 0): 30}
+	if !maps.Equal(c.next, want) {
+		t.Fatalf("after a failed commit: %v, want %v", c.next, want)
+	}
+}
