@@ -100,7 +100,7 @@ func (s *keyedState[E]) HasState() bool {
 		return false
 	}
 	e := s.t.get(g, s.key())
-	return e != nil && !(s.ttl.enabled && s.expired(e, now))
+	return e != nil && (!s.ttl.enabled || !s.expired(e, now))
 }
 
 // Clear removes the current key's entry in the current namespace. Without a

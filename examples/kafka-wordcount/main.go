@@ -83,4 +83,3 @@ func fail(err error) {
 	fmt.Fprintf(os.Stderr, "kafka-wordcount: %v\n", err)
 	os.Exit(2)
 }
-

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -182,8 +183,8 @@ func TestKafkaWordCountSurvivesKills(t *testing.T) {
 			return
 		case failpointRuns[run]:
 			err := <-done
-			ee, ok := err.(*exec.ExitError)
-			if !ok || ee.ExitCode() != failpoint.ExitCode || !strings.Contains(stderr.String(), "failpoint kafkasink/before-commit") {
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != failpoint.ExitCode || !strings.Contains(stderr.String(), "failpoint kafkasink/before-commit") {
 				t.Fatalf("run %d (p=%d) armed with the before-commit failpoint ended with %v, want exit %d at the failpoint\n%s",
 					run, p, err, failpoint.ExitCode, &stderr)
 			}

@@ -49,7 +49,9 @@ func WaitOrKill(ctx context.Context, cmd *exec.Cmd) error {
 		return err
 	case <-ctx.Done():
 		_ = cmd.Process.Kill()
-		<-done
+		if err := <-done; err == nil {
+			return nil // it finished as the time ran out
+		}
 		return fmt.Errorf("did not finish within %v", Timeout)
 	}
 }
