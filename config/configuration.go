@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/weirstream/weir/internal/editdist"
 )
 
 var (
@@ -181,7 +183,7 @@ func suggest(key string) (string, bool) {
 	var children []string
 	for _, info := range Known() {
 		k := strings.ToLower(info.Key)
-		d := levenshtein(lk, k)
+		d := editdist.Levenshtein(lk, k)
 		if d < bestDist {
 			best, bestDist = info.Key, d
 		}
@@ -219,24 +221,3 @@ func sharedSuffix(a, b string) int {
 }
 
 func atBoundary(s string, i int) bool { return i == 0 || s[i-1] == '.' }
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}

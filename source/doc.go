@@ -89,8 +89,7 @@
 // SourceOutput.CollectSide (e.g. records it cannot decode); a job reads
 // them with stream.SideOutput. Callables given to CallAsync that block on
 // the network pass SplitEnumeratorContext.Context on, so a stopping
-// coordinator need not wait for them; goroutines a reader owns from its
-// creation to its Close get a context from NewStopContext.
+// coordinator need not wait for them.
 //
 // # Testing a source
 //

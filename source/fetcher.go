@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/weirstream/weir/internal/stopctx"
 )
 
 // RecordsWithSplitIDs is one batch a SplitReader fetched: records grouped by
@@ -199,7 +201,7 @@ func (m *SplitFetcherManager[E, S]) addSplits(splits []S) error {
 }
 
 func (m *SplitFetcherManager[E, S]) startFetcherLocked(splits []S) {
-	f := &SplitFetcher[E, S]{id: m.mu.nextID, reader: m.newReader(), m: m, stop: newStopContext(), wake: make(chan struct{}, 1)}
+	f := &SplitFetcher[E, S]{id: m.mu.nextID, reader: m.newReader(), m: m, stop: stopctx.New(), wake: make(chan struct{}, 1)}
 	f.mu.assigned = map[string]struct{}{}
 	m.mu.nextID++
 	m.mu.fetchers[f.id] = f
@@ -281,7 +283,7 @@ type SplitFetcher[E any, S Split] struct {
 	reader SplitReader[E, S]
 	m      *SplitFetcherManager[E, S]
 	// stop ends the fetcher: it unblocks parking and queue hand-off.
-	stop *stopContext
+	stop *stopctx.Context
 	// wake has a token when tasks or shutdown may need the parked loop.
 	wake chan struct{}
 
@@ -292,7 +294,7 @@ type SplitFetcher[E any, S Split] struct {
 		// assigned are the IDs of splits added and not reported finished.
 		assigned map[string]struct{}
 		// fetch is the running Fetch's context, nil between fetches.
-		fetch    *stopContext
+		fetch    *stopctx.Context
 		parked   bool
 		shutdown bool
 	}
@@ -320,7 +322,7 @@ func (f *SplitFetcher[E, S]) addSplits(splits []S) bool {
 // its tasks and fetches again.
 func (f *SplitFetcher[E, S]) wakeUpLocked() {
 	if f.mu.fetch != nil {
-		f.mu.fetch.stop()
+		f.mu.fetch.Stop()
 		f.reader.WakeUp()
 	}
 }
@@ -339,7 +341,7 @@ func (f *SplitFetcher[E, S]) shutdown() {
 	f.mu.shutdown = true
 	f.wakeUpLocked()
 	f.mu.Unlock()
-	f.stop.stop()
+	f.stop.Stop()
 }
 
 // shutdownIfIdle shuts the fetcher down if it is parked with no splits and
@@ -353,7 +355,7 @@ func (f *SplitFetcher[E, S]) shutdownIfIdle() bool {
 	}
 	f.mu.Unlock()
 	if idle {
-		f.stop.stop()
+		f.stop.Stop()
 	}
 	return idle
 }
@@ -393,7 +395,7 @@ func (f *SplitFetcher[E, S]) loop() error {
 			}
 			continue
 		}
-		fc := newStopContext()
+		fc := stopctx.New()
 		f.mu.fetch = fc
 		f.mu.Unlock()
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/weirstream/weir/internal/editdist"
 )
 
 // spec is one client key ClientOpts understands.
@@ -285,7 +286,7 @@ func unknownKeyError(key string) error {
 func closestKey(key string) string {
 	best, bestD := "", math.MaxInt
 	consider := func(k string) {
-		if d := editDistance(key, k); d < bestD || d == bestD && k < best {
+		if d := editdist.Levenshtein(key, k); d < bestD || d == bestD && k < best {
 			best, bestD = k, d
 		}
 	}
@@ -302,27 +303,6 @@ func closestKey(key string) string {
 		return ""
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func badValue(key, v, want string) error {

@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/weirstream/weir/internal/failpoint"
+	"github.com/weirstream/weir/internal/stopctx"
 	"github.com/weirstream/weir/sink"
 )
 
@@ -20,7 +21,7 @@ import (
 type Committer struct {
 	newClient func() (*kgo.Client, error)
 	timeout   time.Duration
-	life      *lifetime
+	life      *stopctx.Context
 	cl        *kgo.Client
 }
 
@@ -102,7 +103,7 @@ func (c *Committer) describe(t Committable, err error) error {
 
 // Close implements sink.Committer.
 func (c *Committer) Close() error {
-	c.life.end()
+	c.life.Stop()
 	if c.cl != nil {
 		c.cl.Close()
 		c.cl = nil

@@ -15,6 +15,7 @@ import (
 	"github.com/weirstream/weir/codec"
 	"github.com/weirstream/weir/config"
 	"github.com/weirstream/weir/connector/kafka"
+	"github.com/weirstream/weir/internal/stopctx"
 	"github.com/weirstream/weir/sink"
 )
 
@@ -301,7 +302,7 @@ func (s *Sink[T]) CreateCommitter() (sink.Committer[Committable], error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	return &Committer{newClient: func() (*kgo.Client, error) { return s.newClient() }, timeout: s.timeout, life: newLifetime()}, nil
+	return &Committer{newClient: func() (*kgo.Client, error) { return s.newClient() }, timeout: s.timeout, life: stopctx.New()}, nil
 }
 
 // CommittableCodec implements sink.TwoPhaseCommittingSink.
@@ -357,8 +358,8 @@ func (s *Sink[T]) AbortLingering() ([]string, error) {
 		return nil, err
 	}
 	defer cl.Close()
-	life := newLifetime()
-	defer life.end()
+	life := stopctx.New()
+	defer life.Stop()
 	ctx, cancel := context.WithTimeout(life, s.timeout)
 	defer cancel()
 	return abortLingering(ctx, cl, s.prefix, func(int) bool { return true }, transactionTimeout(cl))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/weirstream/weir/eventtime"
 	"github.com/weirstream/weir/internal/failpoint"
+	"github.com/weirstream/weir/internal/stopctx"
 	"github.com/weirstream/weir/sink"
 )
 
@@ -27,7 +28,7 @@ const closeAbortTimeout = 10 * time.Second
 type Writer[T any] struct {
 	s       *Sink[T]
 	subtask int
-	life    *lifetime
+	life    *stopctx.Context
 	// cl is the producer: for none and at-least-once one client for the
 	// writer's life; for exactly-once the client of the open transaction,
 	// nil until the first record after a pre-commit.
@@ -55,7 +56,7 @@ type Writer[T any] struct {
 var _ sink.CommittingWriter[string, Committable] = (*Writer[string])(nil)
 
 func (s *Sink[T]) newWriter(ictx sink.InitContext) (_ *Writer[T], err error) {
-	w := &Writer[T]{s: s, subtask: ictx.SubtaskIndex(), life: newLifetime(), next: 1}
+	w := &Writer[T]{s: s, subtask: ictx.SubtaskIndex(), life: stopctx.New(), next: 1}
 	cl, err := s.newClient()
 	if err != nil {
 		return nil, err
@@ -67,7 +68,7 @@ func (s *Sink[T]) newWriter(ictx sink.InitContext) (_ *Writer[T], err error) {
 			cl.Close()
 		}
 		if err != nil {
-			w.life.end()
+			w.life.Stop()
 		}
 	}()
 	w.maxRecords, w.maxBytes = optInt(cl, kgo.MaxBufferedRecords), optInt(cl, kgo.MaxBufferedBytes)
@@ -176,7 +177,7 @@ func (w *Writer[T]) bufferFull(rec *kgo.Record) bool {
 // fails the records not yet sent.
 func (w *Writer[T]) stalled() {
 	w.fail(fmt.Errorf("kafkasink: Kafka acknowledged too few records for %v to make room for the next one in the client's buffer (%s)", w.s.timeout, unreachableAdvice(context.DeadlineExceeded)))
-	w.life.end()
+	w.life.Stop()
 }
 
 // beginTransaction opens the writer's next transaction with a client of
@@ -288,7 +289,7 @@ func (w *Writer[T]) Close() error {
 		return nil
 	}
 	w.closed = true
-	defer w.life.end()
+	defer w.life.Stop()
 	if w.cl == nil {
 		return nil
 	}

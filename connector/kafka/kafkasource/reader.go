@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/weirstream/weir/internal/stopctx"
 	"github.com/weirstream/weir/source"
 )
 
@@ -316,8 +317,7 @@ type committer struct {
 	log     *slog.Logger
 
 	// ctx is cancelled to cut a commit short when closing takes too long.
-	ctx     context.Context
-	stop    func()
+	ctx     *stopctx.Context
 	wake    chan struct{}
 	closing chan struct{}
 	wg      sync.WaitGroup
@@ -328,10 +328,9 @@ type committer struct {
 }
 
 func newCommitter(adm *kadm.Client, group string, m *Metrics) *committer {
-	ctx, stop := source.NewStopContext()
 	c := &committer{
 		adm: adm, group: group, metrics: m, log: slog.Default(),
-		ctx: ctx, stop: stop, wake: make(chan struct{}, 1), closing: make(chan struct{}),
+		ctx: stopctx.New(), wake: make(chan struct{}, 1), closing: make(chan struct{}),
 	}
 	c.wg.Add(1)
 	go c.run()
@@ -417,8 +416,8 @@ func (c *committer) commitPending() {
 // committer goroutine.
 func (c *committer) close() {
 	close(c.closing)
-	cut := time.AfterFunc(closeGrace, c.stop)
+	cut := time.AfterFunc(closeGrace, c.ctx.Stop)
 	c.wg.Wait()
 	cut.Stop()
-	c.stop()
+	c.ctx.Stop()
 }

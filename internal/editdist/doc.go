@@ -1,0 +1,3 @@
+// Package editdist measures how far apart two names are, for "did you
+// mean" suggestions on misspelt configuration keys.
+package editdist
