@@ -244,9 +244,19 @@ func TestMergeTimeWindows(t *testing.T) {
 		{"two groups", []TimeWindow{{0, 10}, {5, 8}, {100, 110}, {105, 120}},
 			[]merge{{[]TimeWindow{{0, 10}, {5, 8}}, TimeWindow{0, 10}}, {[]TimeWindow{{100, 110}, {105, 120}}, TimeWindow{100, 120}}}},
 		{"duplicate is no merge", []TimeWindow{{0, 10}, {0, 10}}, nil},
+		{"duplicate inside a run", []TimeWindow{{0, 10}, {5, 12}, {0, 10}, {11, 13}},
+			[]merge{{[]TimeWindow{{0, 10}, {5, 12}, {11, 13}}, TimeWindow{0, 13}}}},
+		{"sorted input", []TimeWindow{{0, 10}, {5, 12}, {20, 30}, {30, 31}},
+			[]merge{{[]TimeWindow{{0, 10}, {5, 12}}, TimeWindow{0, 12}}, {[]TimeWindow{{20, 30}, {30, 31}}, TimeWindow{20, 31}}}},
 	}
 	for _, c := range cases {
 		var got []merge
+		in := slices.Clone(c.in)
+		defer func() {
+			if !slices.Equal(in, c.in) {
+				t.Errorf("%s: MergeTimeWindows changed its input to %v", c.name, c.in)
+			}
+		}()
 		MergeTimeWindows(c.in, func(from []TimeWindow, r TimeWindow) { got = append(got, merge{slices.Clone(from), r}) })
 		if len(got) != len(c.want) {
 			t.Fatalf("%s: merges %v, want %v", c.name, got, c.want)

@@ -27,6 +27,20 @@ type mergingWindowSet[W Window] struct {
 	entries []windowMapping[W]
 	changed bool
 	st      state.ListState[windowMapping[W]]
+
+	// Scratch space of addWindow, kept between records: the operator
+	// reuses one set for every key, so a record allocates none of it.
+	windows     []W
+	results     []mergeResult[W]
+	merged      []W // every result's toMerge, back to back
+	mergedState []W
+}
+
+// mergeResult is one merge the assigner decided: the windows
+// merged[from:to] of the set's scratch space become result.
+type mergeResult[W Window] struct {
+	result   W
+	from, to int
 }
 
 // mergeFunc is called for each merge that absorbs existing windows: result is
@@ -37,13 +51,19 @@ type mergeFunc[W Window] func(result W, merged []W, stateResult W, mergedState [
 
 func eq[W Window](a, b W) bool { return any(a) == any(b) }
 
-func loadMergingWindowSet[W Window](st state.ListState[windowMapping[W]],
-	merge func(windows []W, merge func(toMerge []W, result W)) error) (*mergingWindowSet[W], error) {
-	entries, err := st.Get()
+func newMergingWindowSet[W Window](st state.ListState[windowMapping[W]],
+	merge func(windows []W, merge func(toMerge []W, result W)) error) *mergingWindowSet[W] {
+	return &mergingWindowSet[W]{merge: merge, st: st}
+}
+
+// load reads the current key's in-flight windows from keyed state.
+func (s *mergingWindowSet[W]) load() error {
+	entries, err := s.st.Get()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &mergingWindowSet[W]{merge: merge, entries: entries, st: st}, nil
+	s.entries, s.changed = entries, false
+	return nil
 }
 
 func (s *mergingWindowSet[W]) index(w W) int {
@@ -102,27 +122,25 @@ func (s *mergingWindowSet[W]) persist() error {
 // new window itself when nothing merged with it). mergeFn runs for every merge
 // that absorbs existing windows, before addWindow returns.
 func (s *mergingWindowSet[W]) addWindow(newWindow W, mergeFn mergeFunc[W]) (W, error) {
-	windows := make([]W, 0, len(s.entries)+1)
+	s.windows = s.windows[:0]
 	for _, e := range s.entries {
-		windows = append(windows, e.Window)
+		s.windows = append(s.windows, e.Window)
 	}
-	windows = append(windows, newWindow)
+	s.windows = append(s.windows, newWindow)
 
-	type mergeResult struct {
-		result  W
-		toMerge []W
-	}
-	var results []mergeResult
-	err := s.merge(windows, func(toMerge []W, result W) {
-		results = append(results, mergeResult{result: result, toMerge: slices.Clone(toMerge)})
+	s.results, s.merged = s.results[:0], s.merged[:0]
+	err := s.merge(s.windows, func(toMerge []W, result W) {
+		from := len(s.merged)
+		s.merged = append(s.merged, toMerge...)
+		s.results = append(s.results, mergeResult[W]{result: result, from: from, to: len(s.merged)})
 	})
 	if err != nil {
 		return newWindow, err
 	}
 
 	resultWindow, mergedNewWindow := newWindow, false
-	for _, r := range results {
-		merged := r.toMerge
+	for _, r := range s.results {
+		merged := s.merged[r.from:r.to:r.to]
 		if i := slices.IndexFunc(merged, func(w W) bool { return eq(w, newWindow) }); i >= 0 {
 			merged = slices.Delete(merged, i, i+1)
 			mergedNewWindow, resultWindow = true, r.result
@@ -141,12 +159,13 @@ func (s *mergingWindowSet[W]) addWindow(newWindow W, mergeFn mergeFunc[W]) (W, e
 		if !ok {
 			return newWindow, fmt.Errorf("window: the assigner merged window %v, which is not in flight", merged[0])
 		}
-		var mergedState []W
+		mergedState := s.mergedState[:0]
 		for _, m := range merged {
 			if sw, ok := s.remove(m); ok {
 				mergedState = append(mergedState, sw)
 			}
 		}
+		s.mergedState = mergedState
 		s.put(r.result, stateResult)
 		mergedState = slices.DeleteFunc(mergedState, func(w W) bool { return eq(w, stateResult) })
 		// A merge of one in-flight window with a new window inside it does

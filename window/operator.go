@@ -127,7 +127,9 @@ type Operator[K comparable, IN, OUT any, W Window] struct {
 	windowBackend *state.HeapBackend
 	opts          state.HeapOptions
 	timers        *state.TimerService
-	mergingState  state.ListState[windowMapping[W]]
+	// mergingSet is the current key's in-flight windows of a merging
+	// assigner, reloaded for each record and timer.
+	mergingSet *mergingWindowSet[W]
 
 	curKey K
 	tctx   triggerContext[K, IN, OUT, W]
@@ -146,6 +148,9 @@ type Operator[K comparable, IN, OUT any, W Window] struct {
 	// each anew would allocate per record and window.
 	boxes   [8]any
 	nextBox int
+
+	// nsScratch holds windows as namespaces while windows merge; reused.
+	nsScratch []any
 }
 
 // windowContents is how an operator stores window contents and evaluates the
@@ -293,7 +298,7 @@ func (o *Operator[K, IN, OUT, W]) Open(ctx operator.Context) error {
 		if err != nil {
 			return err
 		}
-		o.mergingState = st
+		o.mergingSet = newMergingWindowSet(st, o.merging.MergeWindows)
 	}
 	return nil
 }
@@ -365,8 +370,8 @@ func (o *Operator[K, IN, OUT, W]) namespace(w W) any {
 // processMerging adds a record to its windows of a merging assigner and
 // reports whether all of them were late.
 func (o *Operator[K, IN, OUT, W]) processMerging(v IN, ts int64, windows []W) (skipped bool, err error) {
-	set, err := loadMergingWindowSet(o.mergingState, o.merging.MergeWindows)
-	if err != nil {
+	set := o.mergingSet
+	if err := set.load(); err != nil {
 		return false, err
 	}
 	skipped = true
@@ -412,10 +417,11 @@ func (o *Operator[K, IN, OUT, W]) mergeWindows(result W, merged []W, stateResult
 			o.name, o.timers.CurrentProcessingTime(), result)
 	}
 	o.tctx.set(result, any(result))
-	o.tctx.merged = make([]any, len(merged))
-	for i, m := range merged {
-		o.tctx.merged[i] = m
+	o.nsScratch = o.nsScratch[:0]
+	for _, m := range merged {
+		o.nsScratch = append(o.nsScratch, m)
 	}
+	o.tctx.merged = o.nsScratch
 	err := o.trigger.OnMerge(result, &o.tctx)
 	o.tctx.merged = nil
 	if err != nil {
@@ -429,11 +435,11 @@ func (o *Operator[K, IN, OUT, W]) mergeWindows(result W, merged []W, stateResult
 		}
 		o.deleteCleanupTimer(m, ns)
 	}
-	sources := make([]any, len(mergedState))
-	for i, sw := range mergedState {
-		sources[i] = sw
+	o.nsScratch = o.nsScratch[:0]
+	for _, sw := range mergedState {
+		o.nsScratch = append(o.nsScratch, sw)
 	}
-	return o.contents.merge(stateResult, sources)
+	return o.contents.merge(stateResult, o.nsScratch)
 }
 
 // onElement runs the trigger for a record just added to window w (whose
@@ -477,8 +483,8 @@ func (o *Operator[K, IN, OUT, W]) onTimer(t state.Timer, eventTime bool) error {
 
 	var set *mergingWindowSet[W]
 	if o.merging != nil {
-		var err error
-		if set, err = loadMergingWindowSet(o.mergingState, o.merging.MergeWindows); err != nil {
+		set = o.mergingSet
+		if err := set.load(); err != nil {
 			return err
 		}
 		stateWindow, ok := set.stateWindow(w)

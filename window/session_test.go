@@ -23,7 +23,7 @@ func sessionOp(t *testing.T, gap time.Duration, lateness time.Duration, trigger 
 func inFlight(t *testing.T, h *harness[string, kv, result[TimeWindow], TimeWindow], key string) []windowMapping[TimeWindow] {
 	t.Helper()
 	h.op.backend.SetCurrentKey(key)
-	m, err := h.op.mergingState.Get()
+	m, err := h.op.mergingSet.st.Get()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,34 +61,45 @@ func WindowStartWithOffset(ts, offset, size int64) int64 {
 // MergeTimeWindows merges overlapping (or touching) windows, as Flink's
 // TimeWindow.mergeWindows: windows are sorted by start, runs of intersecting
 // windows are folded with Cover, and merge is called for every run of more
-// than one distinct window with the run's windows and their cover.
+// than one distinct window with the run's windows and their cover. toMerge
+// is valid only during the call: merge copies what it keeps. windows is
+// not changed.
 func MergeTimeWindows(windows []TimeWindow, merge func(toMerge []TimeWindow, result TimeWindow)) {
-	sorted := slices.Clone(windows)
-	slices.SortFunc(sorted, func(a, b TimeWindow) int { return cmp.Compare(a.Start, b.Start) })
-	var (
-		cover TimeWindow
-		run   []TimeWindow
-	)
-	flush := func() {
-		if len(run) > 1 {
+	byStart := func(a, b TimeWindow) int { return cmp.Compare(a.Start, b.Start) }
+	sorted := windows
+	if !slices.IsSortedFunc(windows, byStart) {
+		// In-order input appends each new window after the in-flight ones,
+		// already sorted; only out-of-order input pays for a copy.
+		sorted = slices.Clone(windows)
+		slices.SortFunc(sorted, byStart)
+	}
+	for i := 0; i < len(sorted); {
+		cover, j := sorted[i], i+1
+		for j < len(sorted) && cover.Intersects(sorted[j]) {
+			cover = cover.Cover(sorted[j])
+			j++
+		}
+		if run := distinct(sorted[i:j]); len(run) > 1 {
 			merge(run, cover)
 		}
+		i = j
 	}
-	for _, w := range sorted {
-		switch {
-		case run == nil:
-			cover, run = w, []TimeWindow{w}
-		case cover.Intersects(w):
-			cover = cover.Cover(w)
-			// Flink collects a run in a set: the same window twice is one
-			// window, and a run of one window is no merge.
-			if !slices.Contains(run, w) {
-				run = append(run, w)
+}
+
+// distinct returns run without repeated windows, in order: Flink collects a
+// run in a set, so the same window twice is one window and a run of one
+// window is no merge. It copies only when there is a repeat.
+func distinct(run []TimeWindow) []TimeWindow {
+	for k := 1; k < len(run); k++ {
+		if slices.Contains(run[:k], run[k]) {
+			out := slices.Clone(run[:k])
+			for _, w := range run[k+1:] {
+				if !slices.Contains(out, w) {
+					out = append(out, w)
+				}
 			}
-		default:
-			flush()
-			cover, run = w, []TimeWindow{w}
+			return out
 		}
 	}
-	flush()
+	return run
 }
