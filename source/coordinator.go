@@ -43,6 +43,14 @@ type Coordinator interface {
 	// NotifyCheckpointComplete tells the enumerator checkpointID completed
 	// and forgets split assignments it covers.
 	NotifyCheckpointComplete(checkpointID int64)
+	// ReleaseEvents ends the hold Checkpoint put on events to readers: the
+	// runtime calls it once it triggered checkpointID in the source
+	// subtasks, or when the checkpoint was aborted. Events the enumerator
+	// sent after its snapshot (split assignments) then reach the readers
+	// behind the checkpoint's trigger, so a split is never both pending in
+	// the enumerator's snapshot and held in a reader's snapshot of the same
+	// checkpoint (Flink's operator event valve).
+	ReleaseEvents(checkpointID int64)
 	// SubtaskReset handles a failed subtask that will restart from
 	// checkpointID (or from scratch when no checkpoint completed: pass a
 	// value below every checkpoint ID, e.g. 0): the reader is unregistered
@@ -101,6 +109,51 @@ type coordinator[T any, S Split, E any] struct {
 	enum    SplitEnumerator[S, E]
 	readers map[int]ReaderInfo
 	tracker *assignmentTracker
+	valve   eventValve
+}
+
+// eventValve holds events to readers between an enumerator snapshot and
+// the trigger of the same checkpoint in the subtasks.
+type eventValve struct {
+	// holding is the checkpoint whose snapshot closed the valve, 0 if open.
+	holding int64
+	// released is the highest checkpoint released: a release can overtake
+	// the snapshot it ends (an abort while the snapshot was queued), and a
+	// snapshot of a released checkpoint must not close the valve.
+	released int64
+	held     []heldEvent
+}
+
+type heldEvent struct {
+	subtask int
+	ev      OperatorEvent
+}
+
+// send delivers ev to a reader, or holds it while the valve is closed.
+func (c *coordinator[T, S, E]) send(subtask int, ev OperatorEvent) error {
+	if c.valve.holding != 0 {
+		c.valve.held = append(c.valve.held, heldEvent{subtask, ev})
+		return nil
+	}
+	return c.toSubtask(subtask, ev)
+}
+
+// release opens the valve if checkpoint id (or a later one) holds it and
+// delivers what it held, in order.
+func (c *coordinator[T, S, E]) release(id int64) error {
+	c.valve.released = max(c.valve.released, id)
+	if c.valve.holding == 0 || c.valve.holding > id {
+		return nil
+	}
+	c.valve.holding = 0
+	held := c.valve.held
+	c.valve.held = nil
+	for _, h := range held {
+		if err := c.toSubtask(h.subtask, h.ev); err != nil {
+			return c.wrap(fmt.Errorf("send %T held for checkpoint %d to subtask %d: %w", h.ev, id, h.subtask, err))
+		}
+	}
+	return nil
 }
 
 func (c *coordinator[T, S, E]) wrap(err error) error {
@@ -265,6 +318,11 @@ func (c *coordinator[T, S, E]) Checkpoint(ctx context.Context, checkpointID int6
 }
 
 func (c *coordinator[T, S, E]) snapshot(checkpointID int64) ([]byte, error) {
+	// Events held for an earlier checkpoint go first: its trigger, if
+	// any, is already in the subtasks' mailboxes.
+	if err := c.release(checkpointID - 1); err != nil {
+		return nil, err
+	}
 	st, err := c.enum.SnapshotState(checkpointID)
 	if err != nil {
 		return nil, c.wrap(fmt.Errorf("snapshot enumerator for checkpoint %d: %w", checkpointID, err))
@@ -274,11 +332,21 @@ func (c *coordinator[T, S, E]) snapshot(checkpointID int64) ([]byte, error) {
 		return nil, c.wrap(fmt.Errorf("encode enumerator checkpoint %d: %w", checkpointID, err))
 	}
 	c.tracker.onCheckpoint(checkpointID)
+	if checkpointID > c.valve.released {
+		c.valve.holding = checkpointID
+	}
 	return b, nil
+}
+
+func (c *coordinator[T, S, E]) ReleaseEvents(checkpointID int64) {
+	c.enqueue(func() error { return c.release(checkpointID) })
 }
 
 func (c *coordinator[T, S, E]) NotifyCheckpointComplete(checkpointID int64) {
 	c.enqueue(func() error {
+		if err := c.release(checkpointID); err != nil {
+			return err
+		}
 		c.tracker.onCheckpointComplete(checkpointID)
 		if err := c.enum.NotifyCheckpointComplete(checkpointID); err != nil {
 			return fmt.Errorf("notify checkpoint %d complete: %w", checkpointID, err)
@@ -290,6 +358,9 @@ func (c *coordinator[T, S, E]) NotifyCheckpointComplete(checkpointID int64) {
 func (c *coordinator[T, S, E]) SubtaskReset(subtask int, checkpointID int64) {
 	c.enqueue(func() error {
 		delete(c.readers, subtask)
+		// Held events were for the failed reader; its splits come back
+		// through AddSplitsBack below.
+		c.valve.held = slices.DeleteFunc(c.valve.held, func(h heldEvent) bool { return h.subtask == subtask })
 		encoded := c.tracker.takeSince(subtask, checkpointID)
 		if len(encoded) == 0 {
 			return nil
@@ -410,7 +481,7 @@ func (x *enumeratorContext[T, S, E]) AssignSplits(assignment map[int][]S) error 
 			}
 			encoded[i], copies[i] = b, cp
 		}
-		if err := x.c.toSubtask(subtask, AddSplitsEvent{Splits: copies}); err != nil {
+		if err := x.c.send(subtask, AddSplitsEvent{Splits: copies}); err != nil {
 			return fmt.Errorf("source: coordinator of %q: send splits to subtask %d: %w", x.c.name, subtask, err)
 		}
 		for _, b := range encoded {
@@ -428,7 +499,7 @@ func (x *enumeratorContext[T, S, E]) SignalNoMoreSplits(subtask int) error {
 	if err := x.checkRegistered(subtask); err != nil {
 		return err
 	}
-	if err := x.c.toSubtask(subtask, NoMoreSplitsEvent{}); err != nil {
+	if err := x.c.send(subtask, NoMoreSplitsEvent{}); err != nil {
 		return fmt.Errorf("source: coordinator of %q: signal no more splits to subtask %d: %w", x.c.name, subtask, err)
 	}
 	return nil
@@ -438,7 +509,7 @@ func (x *enumeratorContext[T, S, E]) SendEventToSourceReader(subtask int, ev Sou
 	if err := x.checkRegistered(subtask); err != nil {
 		return err
 	}
-	if err := x.c.toSubtask(subtask, SourceEventWrapper{Event: ev}); err != nil {
+	if err := x.c.send(subtask, SourceEventWrapper{Event: ev}); err != nil {
 		return fmt.Errorf("source: coordinator of %q: send event to subtask %d: %w", x.c.name, subtask, err)
 	}
 	return nil

@@ -165,6 +165,9 @@ func (c *checkpointer) SnapshotCoordinators(ctx context.Context, id int64, _ che
 	for _, h := range a.hosts {
 		st, err := h.coord.Checkpoint(ctx, id)
 		if err != nil {
+			for _, h := range a.hosts {
+				h.coord.ReleaseEvents(id) // no trigger follows
+			}
 			return nil, fmt.Errorf("source %q: %w", h.name, err)
 		}
 		states[h.uid] = st
@@ -195,6 +198,11 @@ func (c *checkpointer) TriggerTasks(b checkpoint.Barrier, tasks []checkpoint.Tas
 			t.TriggerCheckpoint(qb)
 		}
 	}
+	// Split assignments the enumerators made after their snapshots now
+	// reach the readers behind the trigger.
+	for _, h := range a.hosts {
+		h.coord.ReleaseEvents(b.ID)
+	}
 }
 
 // NotifyComplete implements checkpoint.Runtime.
@@ -221,6 +229,9 @@ func (c *checkpointer) NotifyAborted(id int64, reason error) {
 	a := c.attempt()
 	if a == nil {
 		return
+	}
+	for _, h := range a.hosts {
+		h.coord.ReleaseEvents(id)
 	}
 	for _, ts := range a.tasks {
 		for _, t := range ts {

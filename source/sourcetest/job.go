@@ -223,6 +223,9 @@ func (j *Job[T]) Checkpoint(id int64) *Checkpoint {
 			j.t.Fatal(err)
 		}
 	}
+	// The subtasks took their snapshots: as after a trigger, assignments
+	// the enumerator made since its snapshot may reach them now.
+	j.coord.ReleaseEvents(id)
 	return cp
 }
 
