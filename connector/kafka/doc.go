@@ -30,8 +30,9 @@
 //
 // A key that is not set keeps franz-go's default, which sometimes differs
 // from the Java client's (fetch.max.wait.ms is 5000, linger.ms 10,
-// transaction.timeout.ms 40000, compression snappy). The table in
-// docs/kafka.md gives the value in effect.
+// compression snappy); the source sets fetch.max.wait.ms to 500 and the
+// sink transaction.timeout.ms to 900000 when they are unset. The table in
+// docs/kafka.md gives the values.
 //
 // # Security
 //

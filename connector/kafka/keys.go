@@ -136,7 +136,7 @@ var specs = []spec{
 	{"fetch.min.bytes", "FetchMinBytes", "1", bytesIn(1, 1<<30, func(s *settings, n int32) {
 		s.opts = append(s.opts, kgo.FetchMinBytes(n))
 	})},
-	{"fetch.max.wait.ms", "FetchMaxWait", "5000", ms(10, math.MaxInt32, func(s *settings, d time.Duration) {
+	{"fetch.max.wait.ms", "FetchMaxWait", "5000 (Kafka source: 500)", ms(10, math.MaxInt32, func(s *settings, d time.Duration) {
 		s.opts = append(s.opts, kgo.FetchMaxWait(d))
 	})},
 	{"check.crcs", "DisableFetchCRCValidation (when false)", "true", boolean("check.crcs", func(s *settings, b bool) {
@@ -216,7 +216,7 @@ var specs = []spec{
 	{"delivery.timeout.ms", "RecordDeliveryTimeout", "(none: retry until written)", ms(1000, math.MaxInt32, func(s *settings, d time.Duration) {
 		s.opts = append(s.opts, kgo.RecordDeliveryTimeout(d))
 	})},
-	{"transaction.timeout.ms", "TransactionTimeout", "40000", ms(1, math.MaxInt32, func(s *settings, d time.Duration) {
+	{"transaction.timeout.ms", "TransactionTimeout", "40000 (Kafka sink: 900000)", ms(1, math.MaxInt32, func(s *settings, d time.Duration) {
 		s.opts = append(s.opts, kgo.TransactionTimeout(d))
 	})},
 }
@@ -242,6 +242,12 @@ var connectorKeys = map[string]string{
 	"client.id.prefix":                "the Kafka source names its clients by it",
 	"transactional.id":                "the exactly-once Kafka sink builds its transactional ids from it",
 }
+
+// SourceKeys are the connector keys only the Kafka source reads; a job
+// that passes one property set to a source and a sink removes them from
+// the sink's (Properties.Split).
+var SourceKeys = []string{"group.id", "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms",
+	"isolation.level", "partition.discovery.interval.ms", "commit.offsets.on.checkpoint", "client.id.prefix"}
 
 // unsupportedKeys are Kafka client keys with no franz-go counterpart; the
 // value says what to do instead.

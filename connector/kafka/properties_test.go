@@ -419,3 +419,14 @@ func TestStringMasksSecrets(t *testing.T) {
 		t.Fatalf("String() = %q, want %q", got, want)
 	}
 }
+
+// SourceKeys are connector keys: ClientOpts rejects each, naming who reads
+// it, so a sink given one by mistake fails instead of ignoring it.
+func TestSourceKeysAreConnectorKeys(t *testing.T) {
+	for _, k := range kafka.SourceKeys {
+		_, err := kafka.Properties{"bootstrap.servers": seed, k: "x"}.ClientOpts()
+		if err == nil || !strings.Contains(err.Error(), "not a Kafka client setting") {
+			t.Errorf("ClientOpts with %s = %v, want the connector-key error", k, err)
+		}
+	}
+}

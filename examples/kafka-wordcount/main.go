@@ -42,7 +42,7 @@ func main() {
 	output := fs.String("output-topic", "", "topic for the word,count records (key = word), written exactly once")
 	bounded := fs.Bool("bounded", false, "stop at the input's end offsets at start, then finish")
 	prefix := fs.String("transactional-id-prefix", "", "prefix of the sink's Kafka transactional ids, unique to this job "+
-		"(default kafka-wordcount-<output-topic>)")
+		"(default kafka-wordcount-<input-topic>-<output-topic>)")
 	fs.Usage = jobcli.Usage(fs, "kafka-wordcount --brokers HOST:PORT[,..] --input-topic T --output-topic T2 [--bounded] [-D key=value ...] [-s PATH]")
 	cfg := jobcli.Parse(fs, os.Args[1:])
 	jobcli.Require(fs, "brokers", "input-topic", "output-topic")
@@ -54,17 +54,21 @@ func main() {
 	props := kafka.FromConfig(cfg)
 	props["bootstrap.servers"] = *brokers
 	if *prefix == "" {
-		*prefix = "kafka-wordcount-" + *output
+		*prefix = "kafka-wordcount-" + *input + "-" + *output
 	}
+	// One -D properties.* set serves both sides: each gets the client keys
+	// and its own connector keys.
+	sourceProps, _ := props.Split("transactional.id")
+	sinkProps, _ := props.Split(kafka.SourceKeys...)
 
 	env := stream.NewEnvironment(cfg)
-	src := kafkasource.New(props, kafkasource.String()).Topics(*input).StartingOffsets(kafkasource.Earliest())
+	src := kafkasource.New(sourceProps, kafkasource.String()).Topics(*input).StartingOffsets(kafkasource.Earliest())
 	if *bounded {
 		src = src.Bounded(kafkasource.Latest())
 	}
 	lines := stream.FromSource(env, src, eventtime.NoWatermarks[string](), "Kafka "+*input)
 	counts := wordcount.Count(lines)
-	stream.SinkTo(counts, kafkasink.New(props, countRecords(*output),
+	stream.SinkTo(counts, kafkasink.New(sinkProps, countRecords(*output),
 		kafkasink.WithDeliveryGuarantee(kafkasink.ExactlyOnce),
 		kafkasink.WithTransactionalIDPrefix(*prefix))).Name("Kafka " + *output)
 	jobcli.Run(env, "kafka-wordcount")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -23,6 +24,13 @@ type Committer struct {
 	timeout   time.Duration
 	life      *stopctx.Context
 	cl        *kgo.Client
+	// recovering is set for the commits of a restore: there a transaction
+	// Kafka no longer has open is usually one committed before (a restore
+	// from an older savepoint, ids expired), so it is reported, not fatal
+	// (Flink's committer does the same); failing would make the checkpoint
+	// impossible to restore, forever.
+	recovering bool
+	log        *slog.Logger
 }
 
 var _ sink.Committer[Committable] = (*Committer)(nil)
@@ -51,7 +59,14 @@ func (c *Committer) Commit(committables []Committable) error {
 	defer cancel()
 	var errs []error
 	for _, t := range committables {
-		if err := c.commit(ctx, t); err != nil {
+		err := c.commit(ctx, t)
+		if err != nil && c.recovering && errors.Is(err, ErrTransactionLost) {
+			c.log.Error("kafkasink: a transaction of the restored checkpoint could not be committed; the restore goes on. "+
+				"If the job committed it before (this checkpoint or savepoint was restored or completed earlier), nothing is lost; "+
+				"otherwise its records are not in Kafka", "transaction", t.String(), "error", err)
+			continue
+		}
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -73,7 +73,11 @@
 // after it has completed and the commit reached Kafka: about one
 // checkpoint interval plus the time a checkpoint takes. If Kafka aborts it
 // first (transaction.timeout.ms), its records are lost; the commit then
-// fails with an error saying so, never silently. The sink therefore
+// fails with an error saying so, never silently. In a restore the same
+// answer usually means an earlier commit (an older savepoint restored
+// again, expired ids): CommitRestored logs it at ERROR level and the
+// restore goes on, as Flink's committer does, instead of failing every
+// restore of that checkpoint. The sink therefore
 // requires transaction.timeout.ms >= execution.checkpointing.interval + 1
 // minute (the margin for the checkpoint itself) and fails at job start
 // otherwise, naming both values. Unset, transaction.timeout.ms is 15

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -246,6 +247,15 @@ func (s *Sink[T]) checkJob(cfg *config.Configuration, txnTimeout time.Duration) 
 		return fmt.Errorf("kafkasink: transaction.timeout.ms=%d is too short for %s=%v: a transaction stays open for a checkpoint interval plus the time its checkpoint takes, and Kafka would abort it and lose its records; set transaction.timeout.ms to at least %d (the interval plus a %v margin; the broker's transaction.max.timeout.ms, 900000 by default, caps it) or checkpoint more often",
 			txnTimeout.Milliseconds(), checkpoint.Interval.Key(), interval, need.Milliseconds(), TransactionTimeoutMargin)
 	}
+	if worst := interval + config.Get(cfg, checkpoint.Timeout); txnTimeout < worst {
+		// A checkpoint may take up to its timeout: one that slow would see
+		// its transactions aborted. Too strict to fail on with the defaults
+		// (10 min checkpoint timeout, 15 min broker cap), so only a warning.
+		slog.Warn("kafkasink: transaction.timeout.ms is shorter than the checkpoint interval plus the checkpoint timeout: "+
+			"a checkpoint that takes long would lose its transactions' records; raise transaction.timeout.ms or lower "+
+			checkpoint.Timeout.Key(), "transaction.timeout.ms", txnTimeout.Milliseconds(),
+			checkpoint.Interval.Key(), interval.String(), checkpoint.Timeout.Key(), config.Get(cfg, checkpoint.Timeout).String())
+	}
 	return nil
 }
 
@@ -302,7 +312,11 @@ func (s *Sink[T]) CreateCommitter() (sink.Committer[Committable], error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	return &Committer{newClient: func() (*kgo.Client, error) { return s.newClient() }, timeout: s.timeout, life: stopctx.New()}, nil
+	return s.newCommitter(), nil
+}
+
+func (s *Sink[T]) newCommitter() *Committer {
+	return &Committer{newClient: func() (*kgo.Client, error) { return s.newClient() }, timeout: s.timeout, life: stopctx.New(), log: slog.Default()}
 }
 
 // CommittableCodec implements sink.TwoPhaseCommittingSink.
@@ -323,7 +337,17 @@ func (s *Sink[T]) CommitRestored(encoded [][]byte) error {
 	if len(encoded) == 0 {
 		return nil
 	}
-	return sink.CommitRestored[T, Committable](s, encoded)
+	cs, err := sink.DecodeCommittables[T, Committable](s, encoded)
+	if err != nil {
+		return err
+	}
+	c := s.newCommitter()
+	c.recovering = true
+	err = c.Commit(cs)
+	if cerr := c.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // CleanupAfterRestore implements sink.Cleaner: once the restored

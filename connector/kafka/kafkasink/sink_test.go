@@ -266,6 +266,16 @@ func TestCommitOfTimedOutTransactionFailsLoudly(t *testing.T) {
 	if got := c.ReadCommitted(t, "out"); len(got) != 0 {
 		t.Fatalf("records of the aborted transaction are visible: %v", values(got))
 	}
+	// In a restore the same answer usually means the transaction was
+	// committed before (an older savepoint restored again): it is logged
+	// and the restore goes on, or the checkpoint could never be restored.
+	enc, err := s.CommittableCodec().Encode(kafkasink.Committable{TransactionalID: "to-0-1", ProducerID: pid, Epoch: epoch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CommitRestored([][]byte{enc}); err != nil {
+		t.Fatalf("CommitRestored of a transaction Kafka no longer has = %v, want it reported in the log only", err)
+	}
 }
 
 // Settings that cannot work fail when the job starts, saying what to set.

@@ -46,6 +46,10 @@ type enumerator struct {
 	// resolving are partitions whose offsets are being looked up.
 	resolving   map[TopicPartition]bool
 	initialDone bool
+	// initialResolving is set while the first discovery's offsets are
+	// being resolved: partitions a later discovery finds meanwhile are not
+	// initial and start at NewPartitionOffsets.
+	initialResolving bool
 	// noMoreSent are the registered readers already told that no more
 	// splits come; a reader that registers again is told again.
 	noMoreSent map[int]bool
@@ -138,7 +142,10 @@ func (e *enumerator) onDiscovered(v any, err error) error {
 		e.signalNoMoreSplits()
 		return nil
 	}
-	initial := !e.initialDone
+	initial := !e.initialDone && !e.initialResolving
+	if initial {
+		e.initialResolving = true
+	}
 	e.ctx.CallAsync(func() (any, error) { return e.resolve(fresh, initial) }, e.onResolved, 0, 0)
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -41,6 +42,10 @@ func (p *partState) bounded() bool { return p.stop != NoStoppingOffset }
 // when a bounded split has made no progress for probeAfter, the reader
 // fetches its partition once more itself and lets the client's parser say
 // how far the invisible offsets reach.
+// probeTimeout bounds one probe of a stuck bounded split; a probe that
+// times out is retried after probeAfter.
+const probeTimeout = 5 * time.Second
+
 type splitReader[T any] struct {
 	cl            *kgo.Client
 	decode        func(*kgo.Record) (T, error)
@@ -196,7 +201,10 @@ func (r *splitReader[T]) fetchError(fetches kgo.Fetches) error {
 		var loss *kgo.ErrDataLoss
 		if errors.As(err, &loss) {
 			// The client already resumed where ConsumeResetOffset says;
-			// what was lost is gone either way.
+			// what was lost is gone either way, but never silently.
+			slog.Error("kafkasource: records were lost in Kafka (deleted by retention before they were read, or a "+
+				"truncated log after an unclean leader election); reading goes on where auto.offset.reset says",
+				"topic", loss.Topic, "partition", loss.Partition, "consumed_to", loss.ConsumedTo, "reset_to", loss.ResetTo)
 			return
 		}
 		switch {
@@ -266,10 +274,17 @@ func (r *splitReader[T]) probeStuck(ctx context.Context, b *fetchBatch[T], now t
 	}
 	for _, st := range stuck {
 		st.lastProbe = now
-		next, err := r.probe(ctx, st)
+		// The probe runs on the fetcher goroutine: an unreachable leader
+		// must not hold up polling the reader's other partitions for long.
+		pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		next, err := r.probe(pctx, st)
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				continue // no answer in time: probed again later
 			}
 			return err
 		}
