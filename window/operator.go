@@ -138,9 +138,10 @@ type Operator[K comparable, IN, OUT any, W Window] struct {
 
 	lateDropped atomic.Int64
 
-	// triggerTimerIsCleanup: the default event-time trigger registers a
-	// timer at the window's end, which with no allowed lateness is the
-	// cleanup time, so the cleanup registration would only repeat it.
+	// triggerTimerIsCleanup: the default event-time (processing-time)
+	// trigger registers a timer at the window's end, which with no allowed
+	// lateness is the cleanup time, so the cleanup registration would only
+	// repeat it.
 	triggerTimerIsCleanup bool
 
 	// boxes holds recently used windows as namespaces (interfaces): the
@@ -246,8 +247,12 @@ func newOperator[K comparable, IN, OUT any, W Window](cfg Config[K, IN, W], cont
 		contents:  contents,
 		clear:     clear,
 	}
-	_, defaultTrigger := trigger.(eventTimeTrigger[IN, W])
-	o.triggerTimerIsCleanup = defaultTrigger && o.eventTime && o.lateness == 0
+	_, defaultEventTime := trigger.(eventTimeTrigger[IN, W])
+	_, defaultProcessingTime := trigger.(processingTimeTrigger[IN, W])
+	// Processing-time windows have no allowed lateness: their cleanup time
+	// is always the window's end, where the default trigger's timer is.
+	o.triggerTimerIsCleanup = defaultEventTime && o.eventTime && o.lateness == 0 ||
+		defaultProcessingTime && !o.eventTime
 	o.tctx.op = o
 	o.pctx.op = o
 	return o, nil
@@ -332,10 +337,12 @@ func (o *Operator[K, IN, OUT, W]) ProcessElement(v IN, ts int64) error {
 			}
 			if seen {
 				// The default trigger registered its timer with the window's
-				// first record and answers Continue until the watermark
-				// passes the window's end, which a window that is not late
-				// has not reached: calling it again would only repeat the
-				// registration (a timer map probe per record and window).
+				// first record and answers Continue (in event time until the
+				// watermark passes the window's end, which a window that is
+				// not late has not reached; in processing time always):
+				// calling it again would only repeat the registration (a
+				// timer map probe per record and window). The contents go
+				// when that timer fires, so contents mean a pending timer.
 				continue
 			}
 			if err := o.onElement(v, ts, w, ns); err != nil {

@@ -162,7 +162,7 @@ func (a *admin) partitions(ctx context.Context, sub subscription) ([]TopicPartit
 				continue
 			}
 			switch err := kerr.ErrorForCode(t.ErrorCode); {
-			case errors.Is(err, kerr.UnknownTopicOrPartition):
+			case errors.Is(err, kerr.UnknownTopicOrPartition) && sub.pattern == nil:
 				missing = append(missing, name)
 				continue
 			case errors.Is(err, kerr.TopicAuthorizationFailed):

@@ -15,7 +15,7 @@ import (
 )
 
 // Timeout bounds one run of a program.
-const Timeout = 60 * time.Second
+const Timeout = 120 * time.Second
 
 // Program is an example's main package, built on first use.
 type Program struct {
