@@ -318,8 +318,10 @@ func (c *coordinator[T, S, E]) Checkpoint(ctx context.Context, checkpointID int6
 }
 
 func (c *coordinator[T, S, E]) snapshot(checkpointID int64) ([]byte, error) {
-	// Events held for an earlier checkpoint go first: its trigger, if
-	// any, is already in the subtasks' mailboxes.
+	// Events held for an earlier checkpoint go first. With one checkpoint
+	// at a time (the default) its trigger, if any, is already in the
+	// subtasks' mailboxes; with concurrent checkpoints the earlier one
+	// loses the hold here, as the valve keeps one checkpoint at a time.
 	if err := c.release(checkpointID - 1); err != nil {
 		return nil, err
 	}
