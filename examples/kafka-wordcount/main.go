@@ -55,6 +55,9 @@ func main() {
 	props["bootstrap.servers"] = *brokers
 	if *prefix == "" {
 		*prefix = "kafka-wordcount-" + *input + "-" + *output
+		if id, ok := props.Get("transactional.id"); ok {
+			*prefix = id // -D properties.transactional.id names the prefix too
+		}
 	}
 	// One -D properties.* set serves both sides: each gets the client keys
 	// and its own connector keys.
