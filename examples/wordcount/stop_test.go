@@ -90,6 +90,10 @@ func TestWordCountStopWithSavepointAndRestore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("stops and restores a job several times")
 	}
+	// Build the CLI now: built on first use, under load its build outlasted
+	// a whole run of the job, which then finished before the first stop.
+	weirCLI.Path(t)
+	prog.Path(t)
 	r, dir, want, base := faultSetup(t)
 	out := filepath.Join(dir, "out")
 	savepoints := filepath.Join(dir, "savepoints")
