@@ -159,29 +159,22 @@ func TestKafkaWordCountSurvivesKills(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		last := kills+failpoints >= 6
-		switch {
-		case last:
+		if kills+failpoints >= 6 {
 			ctx, cancel := context.WithTimeout(context.Background(), extest.Timeout)
-			select {
-			case err := <-done:
-				cancel()
-				if err != nil {
-					t.Fatalf("final run (p=%d, from %q): %v\n%s", p, filepath.Base(restore), err, &stderr)
-				}
-			case <-ctx.Done():
-				cancel()
-				_ = cmd.Process.Kill()
-				<-done
-				t.Fatalf("final run (p=%d, from %q) did not finish within %v\n%s", p, filepath.Base(restore), extest.Timeout, &stderr)
+			err := extest.WaitOrKill(ctx, cmd)
+			cancel()
+			if err != nil {
+				t.Fatalf("final run (p=%d, from %q): %v\n%s", p, filepath.Base(restore), err, &stderr)
 			}
 			if kills < 4 || failpoints < 2 {
 				t.Fatalf("%d kills and %d failpoint crashes before the final run, want at least 4 and 2", kills, failpoints)
 			}
 			checkOutput(t, c, want)
 			return
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		switch {
 		case failpointRuns[run]:
 			err := <-done
 			var ee *exec.ExitError

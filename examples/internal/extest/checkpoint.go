@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 )
 
 var chkDir = regexp.MustCompile(`^chk-(\d+)$`)
@@ -48,10 +50,20 @@ func WaitOrKill(ctx context.Context, cmd *exec.Cmd) error {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
-		_ = cmd.Process.Kill()
-		if err := <-done; err == nil {
-			return nil // it finished as the time ran out
+		// SIGQUIT makes a Go program print every goroutine's stack to its
+		// stderr, which the test shows: where a hung job waits.
+		_ = cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case err := <-done:
+			if err == nil {
+				return nil // it finished as the time ran out
+			}
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			if err := <-done; err == nil {
+				return nil
+			}
 		}
-		return fmt.Errorf("did not finish within %v", Timeout)
+		return fmt.Errorf("did not finish within %v (stopped with SIGQUIT: goroutine stacks are in its stderr)", Timeout)
 	}
 }
