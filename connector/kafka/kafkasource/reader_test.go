@@ -303,21 +303,29 @@ func TestReassignAfterReaderRestart(t *testing.T) {
 	sourcetest.CheckExactlyOnce(t, got, want)
 }
 
-// readAll reads splits with a reader of src to their end.
-func readAll(t *testing.T, src *Source[string], splits []Split) []string {
+// startReader creates and starts a reader of src as subtask 0 of 1,
+// closed when the test ends.
+func startReader(t *testing.T, src *Source[string]) source.SourceReader[string, Split] {
 	t.Helper()
 	r, err := src.CreateReader(sourcetest.NewReaderContext(0, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		if err := r.Close(); err != nil {
 			t.Error(err)
 		}
-	}()
+	})
 	if err := r.Start(); err != nil {
 		t.Fatal(err)
 	}
+	return r
+}
+
+// readAll reads splits with a reader of src to their end.
+func readAll(t *testing.T, src *Source[string], splits []Split) []string {
+	t.Helper()
+	r := startReader(t, src)
 	r.AddSplits(splits)
 	r.NotifyNoMoreSplits()
 	out := &sourcetest.ReaderOutput[string]{}
@@ -452,18 +460,7 @@ func TestCommitsAndLag(t *testing.T) {
 	c.CreateTopic(t, "m", 2)
 	produceValues(t, c, "m", 2, 20, time.Now())
 	src := newSource(c).Topics("m").WithGroupID("monitor")
-	r, err := src.CreateReader(sourcetest.NewReaderContext(0, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := r.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
-	if err := r.Start(); err != nil {
-		t.Fatal(err)
-	}
+	r := startReader(t, src)
 	r.AddSplits([]Split{
 		{TopicPartition: tp("m", 0), StartingOffset: 2, StoppingOffset: NoStoppingOffset},
 		{TopicPartition: tp("m", 1), StartingOffset: 0, StoppingOffset: 4},
@@ -575,18 +572,7 @@ func TestReaddFinishedPartition(t *testing.T) {
 	c := newCluster(t)
 	c.CreateTopic(t, "again", 1)
 	vals := produceValues(t, c, "again", 1, 6, time.Now())
-	r, err := newSource(c).Topics("again").CreateReader(sourcetest.NewReaderContext(0, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := r.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
-	if err := r.Start(); err != nil {
-		t.Fatal(err)
-	}
+	r := startReader(t, newSource(c).Topics("again"))
 	out := &sourcetest.ReaderOutput[string]{}
 	r.AddSplits([]Split{{TopicPartition: tp("again", 0), StartingOffset: 2, StoppingOffset: 4}})
 	if err := pollUntil(t, r, out, func() bool { return len(out.Released) == 1 }); err != nil {
